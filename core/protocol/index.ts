@@ -1,0 +1,12 @@
+import { ProtocolRegistry } from './registry.js';
+import * as direct from './direct/index.js';
+import * as reject from './reject/index.js';
+
+/** Every outbound protocol, wired in one place: adding a protocol is a new folder plus one line here. */
+const protocols: { register(registry: ProtocolRegistry): void }[] = [direct, reject];
+
+export function createProtocolRegistry(): ProtocolRegistry {
+  const registry = new ProtocolRegistry();
+  for (const p of protocols) p.register(registry);
+  return registry;
+}

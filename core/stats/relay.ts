@@ -1,0 +1,56 @@
+import type { Duplex } from 'node:stream';
+import type { TrackedConnection } from './tracker.js';
+
+/**
+ * Copies bytes both ways until both sides are done, counting every chunk.
+ *
+ *   client ⇄ inbound ⇄ relay ⇄ outbound stream (direct socket, pool member, encrypted tunnel) ⇄ server
+ *
+ * Teardown is the same in both directions: when one side ends, end the other (half-close, so a reply
+ * still in flight arrives); when one side errors or closes abruptly, destroy the other. Resolves once
+ * both streams are closed; never rejects.
+ */
+export function relay(client: Duplex, upstream: Duplex, conn: TrackedConnection): Promise<void> {
+  return new Promise((resolve) => {
+    let open = 2;
+    const closed = () => {
+      if (--open === 0) {
+        conn.finish();
+        resolve();
+      }
+    };
+    pump(client, upstream, (n) => conn.addUp(n));
+    pump(upstream, client, (n) => conn.addDown(n));
+    const onError = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', onError);
+    upstream.on('error', onError);
+    client.once('close', () => {
+      if (!upstream.writableEnded || !upstream.readableEnded) upstream.destroy();
+      closed();
+    });
+    upstream.once('close', () => {
+      if (!client.writableEnded || !client.readableEnded) client.destroy();
+      closed();
+    });
+    // A stream that had already closed before relay started never emits 'close' again.
+    if (client.closed) client.emit('close');
+    if (upstream.closed) upstream.emit('close');
+  });
+}
+
+/** One direction: data with backpressure, end → end. */
+function pump(from: Duplex, to: Duplex, count: (n: number) => void): void {
+  from.on('data', (chunk: Buffer) => {
+    count(chunk.length);
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.once('end', () => {
+    if (!to.destroyed) to.end();
+  });
+}
