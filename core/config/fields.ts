@@ -42,3 +42,25 @@ export const baseProxyShape = {
 
 export const baseProxySchema = z.object(baseProxyShape);
 export type BaseProxyConfig = z.infer<typeof baseProxySchema>;
+
+/** A Clash enum that Clash itself reads case-insensitively (`mode: Rule`); yields the lower-case value. */
+export const oneOfIgnoringCase = <T extends string>(values: readonly [T, ...T[]]) => {
+  const what = `one of ${values.join(', ')}`;
+  return z.string(expected(what)).transform((s, ctx) => {
+    const lower = s.toLowerCase() as T;
+    if (values.includes(lower)) return lower;
+    ctx.issues.push({ code: 'custom', input: s, message: `expected ${what}, got ${describe(s)}` });
+    return z.NEVER;
+  });
+};
+
+const isHttpUrl = (s: string) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+export const httpUrl = () => z.string(expected('an http(s) URL')).refine(isHttpUrl, expected('an http(s) URL'));
