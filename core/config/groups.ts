@@ -82,24 +82,21 @@ export function readGroups(list: readonly unknown[], issues: IssueCollector): { 
 }
 
 export function writeGroup(g: GroupConfig): Mapping {
-  const out: Mapping = { name: g.name, type: g.type };
-  if (g.proxies.length) out.proxies = g.proxies;
-  if (g.use.length) out.use = g.use;
-  if (g.backup.length) out.backup = g.backup;
-  Object.assign(
-    out,
-    compact({
-      strategy: g.strategy,
-      url: g.url,
-      interval: g.interval,
-      timeout: g.timeout,
-      tolerance: g.tolerance,
-      lazy: g.lazy,
-      'max-failed-times': g.maxFailedTimes,
-      'fail-timeout': g.failTimeout,
-      'idle-timeout': g.idleTimeout,
-    }),
-    g.extra,
-  );
-  return out;
+  const lists: Mapping = {};
+  if (g.proxies.length) lists.proxies = g.proxies;
+  if (g.use.length) lists.use = g.use;
+  if (g.backup.length) lists.backup = g.backup;
+  const settings = compact({
+    strategy: g.strategy,
+    url: g.url,
+    interval: g.interval,
+    timeout: g.timeout,
+    tolerance: g.tolerance,
+    lazy: g.lazy,
+    'max-failed-times': g.maxFailedTimes,
+    'fail-timeout': g.failTimeout,
+    'idle-timeout': g.idleTimeout,
+  });
+  // Spread, not Object.assign: a kept key named __proto__ must stay a plain key.
+  return { name: g.name, type: g.type, ...lists, ...settings, ...g.extra };
 }

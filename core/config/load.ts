@@ -9,7 +9,7 @@ import { readProxies } from './proxies.js';
 import { checkReferences } from './references.js';
 import { readRules } from './rules.js';
 import { readSettings, SEPARATE_PORT_KEYS, SETTINGS_KEYS } from './settings.js';
-import { isMapping, kindMessage, type Mapping } from './shape.js';
+import { isMapping, kindMessage, setOwn, type Mapping } from './shape.js';
 import type { LoadResult } from './types.js';
 
 const SECTION_KEYS = ['proxies', 'proxy-providers', 'proxy-groups', 'rules'];
@@ -91,10 +91,10 @@ function splitTop(top: Mapping, issues: IssueCollector): { known: Mapping; extra
   const extra: Mapping = {};
   for (const [key, value] of Object.entries(top)) {
     if (KNOWN_TOP_KEYS.has(key)) {
-      if (value !== null) known[key] = value;
+      if (value !== null) setOwn(known, key, value);
       continue;
     }
-    extra[key] = value;
+    setOwn(extra, key, value);
     // The separate ports get their own hint from readSettings.
     if (!(SEPARATE_PORT_KEYS as readonly string[]).includes(key)) issues.unknownKey([], key);
   }

@@ -56,8 +56,13 @@ function keysOf(def: ZodDefLike): Set<string> | undefined {
 export function splitKnown(value: Mapping, known: ReadonlySet<string> | readonly string[]): { known: Mapping; unknown: Mapping } {
   const has = (k: string) => (Array.isArray(known) ? known.includes(k) : (known as ReadonlySet<string>).has(k));
   const out = { known: {} as Mapping, unknown: {} as Mapping };
-  for (const [k, v] of Object.entries(value)) (has(k) ? out.known : out.unknown)[k] = v;
+  for (const [k, v] of Object.entries(value)) setOwn(has(k) ? out.known : out.unknown, k, v);
   return out;
+}
+
+/** Plain assignment of a YAML key named `__proto__` would replace the prototype; define it as data instead. */
+export function setOwn(target: Mapping, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Clash templates leave optional keys empty (`use:`); an empty value means "not set". */

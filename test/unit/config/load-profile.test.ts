@@ -264,3 +264,17 @@ describe('loadProfileFile', () => {
     expect((err as ConfigError).issues).toEqual([{ path: '', message: `cannot read the profile ${JSON.stringify(missing)}: ENOENT` }]);
   });
 });
+
+describe('hostile keys', () => {
+  it('keeps a YAML key named __proto__ as a plain key instead of a prototype', () => {
+    const yaml = ['__proto__: { polluted: 1 }', 'proxies:', '  - { name: a, type: direct, __proto__: { polluted: 2 } }', 'proxy-groups:', '  - { name: g, type: select, proxies: [a], __proto__: { polluted: 3 } }'].join('\n');
+    const { profile } = loadProfile(yaml, testRegistry());
+    for (const obj of [profile.extra, profile.proxies[0], profile.proxyGroups[0].extra!]) {
+      expect(Object.getPrototypeOf(obj)).toBe(Object.prototype);
+      expect(Object.keys(obj)).toContain('__proto__');
+      expect((obj as { polluted?: number }).polluted).toBeUndefined();
+    }
+    const again = loadProfile(stringifyProfile(profile), testRegistry()).profile;
+    expect(Object.getOwnPropertyDescriptor(again.proxyGroups[0].extra, '__proto__')?.value).toEqual({ polluted: 3 });
+  });
+});
