@@ -1,0 +1,167 @@
+import type { Outbound, ConnectionMeta } from './adapter/outbound.js';
+import type { Profile, GroupConfig } from './config/types.js';
+import { listenAddress } from './config/settings.js';
+import type { ProtocolRegistry } from './protocol/registry.js';
+import { createProtocolRegistry } from './protocol/index.js';
+import { createDirect } from './protocol/direct/index.js';
+import { createReject } from './protocol/reject/index.js';
+import { Pool } from './balance/pool.js';
+import { compileRule, firstMatch, SUPPORTED_RULE_TYPES, type Rule } from './route/rules.js';
+import { ConfigError } from './adapter/errors.js';
+import { RoutingDispatcher, type RouteDecision } from './route/dispatcher.js';
+import { TrafficStats } from './stats/traffic.js';
+import { ConnectionTracker } from './stats/tracker.js';
+import { MixedInbound, type BoundAddress } from './inbound/index.js';
+import { silentLogger, type Logger } from './logger.js';
+import type { Clock } from './adapter/clock.js';
+
+export interface EngineOptions {
+  logger?: Logger;
+  registry?: ProtocolRegistry;
+  clock?: Clock;
+  /** Overrides the profile's mixed-port (0 picks a free port; tests use it). */
+  mixedPort?: number;
+  handshakeTimeoutMs?: number;
+}
+
+/** Clash's name for the selector used in `mode: global`. */
+export const GLOBAL_GROUP = 'GLOBAL';
+
+/**
+ * The running core built from a profile (plain data): outbounds, pools, rules, statistics and the
+ * mixed inbound. Nothing here parses YAML or knows about the UI.
+ */
+export class Engine {
+  readonly stats = new TrafficStats();
+  readonly tracker = new ConnectionTracker(this.stats);
+  /** Every outbound by name: DIRECT, REJECT, each proxy, each pool, GLOBAL. */
+  readonly outbounds = new Map<string, Outbound>();
+  readonly pools = new Map<string, Pool>();
+  readonly inbound: MixedInbound;
+  private readonly logger: Logger;
+  private readonly rules: Rule[];
+  private mode: Profile['mode'];
+
+  constructor(
+    readonly profile: Profile,
+    options: EngineOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.mode = profile.mode;
+    const registry = options.registry ?? createProtocolRegistry();
+    this.outbounds.set('DIRECT', createDirect('DIRECT'));
+    this.outbounds.set('REJECT', createReject('REJECT'));
+    for (const proxy of profile.proxies) {
+      this.outbounds.set(proxy.name, registry.get(proxy.type).create(proxy, { logger: this.logger }));
+    }
+    this.buildPools(profile.proxyGroups, options.clock);
+    this.rules = this.compileRules(profile);
+    const dispatcher = new RoutingDispatcher((meta) => this.route(meta), this.tracker, this.logger);
+    this.inbound = new MixedInbound(dispatcher, {
+      host: listenAddress(profile),
+      port: options.mixedPort ?? profile.mixedPort,
+      authentication: profile.authentication.map((c) => `${c.username}:${c.password}`),
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      logger: this.logger,
+    });
+  }
+
+  /** Groups may name other groups; the loader has refused cycles, so build each after its members. */
+  private buildPools(groups: readonly GroupConfig[], clock?: Clock): void {
+    const byName = new Map(groups.map((g) => [g.name, g]));
+    const weights: Record<string, number> = {};
+    for (const p of this.profile.proxies) if (typeof p.weight === 'number') weights[p.name] = p.weight;
+    const build = (g: GroupConfig): Pool => {
+      const existing = this.pools.get(g.name);
+      if (existing) return existing;
+      const resolve = (name: string): Outbound => {
+        const group = byName.get(name);
+        return group ? build(group) : this.outbounds.get(name)!;
+      };
+      if (g.use.length) this.logger.warn({ group: g.name, use: g.use }, 'proxy-providers are not loaded yet; the group uses its listed proxies only');
+      const pool = new Pool(
+        {
+          name: g.name,
+          type: g.type,
+          strategy: g.strategy,
+          members: g.proxies.map(resolve),
+          backup: g.backup.map(resolve),
+          weights,
+          maxFailedTimes: g.maxFailedTimes,
+          failTimeoutMs: g.failTimeout === undefined ? undefined : g.failTimeout * 1000,
+          tolerance: g.tolerance,
+        },
+        { clock, logger: this.logger },
+      );
+      this.pools.set(g.name, pool);
+      this.outbounds.set(g.name, pool);
+      return pool;
+    };
+    for (const g of groups) build(g);
+    // `mode: global` sends everything to one selector of all groups and proxies, as Clash does.
+    const everything = [...groups.map((g) => this.pools.get(g.name)!), ...this.profile.proxies.map((p) => this.outbounds.get(p.name)!), this.outbounds.get('DIRECT')!];
+    if (!byName.has(GLOBAL_GROUP)) {
+      const global = new Pool({ name: GLOBAL_GROUP, type: 'select', members: everything }, { clock, logger: this.logger });
+      this.pools.set(GLOBAL_GROUP, global);
+      this.outbounds.set(GLOBAL_GROUP, global);
+    }
+  }
+
+  /**
+   * Rule types the full engine will bring (GEOIP, PROCESS-NAME...) are skipped with one warning each, so a
+   * Clash profile still loads; a bad payload in a supported type is a profile error naming the rule.
+   */
+  private compileRules(profile: Profile): Rule[] {
+    const rules: Rule[] = [];
+    const skipped = new Map<string, number>();
+    const problems: { path: string; message: string }[] = [];
+    profile.rules.forEach((spec, i) => {
+      if (!SUPPORTED_RULE_TYPES.includes(spec.type)) {
+        skipped.set(spec.type, (skipped.get(spec.type) ?? 0) + 1);
+        return;
+      }
+      try {
+        rules.push(compileRule(spec));
+      } catch (err) {
+        problems.push({ path: `rules[${i}]`, message: (err as Error).message });
+      }
+    });
+    if (problems.length) throw new ConfigError(problems);
+    for (const [type, count] of skipped) {
+      this.logger.warn(`ignored ${count} ${type} rule${count > 1 ? 's' : ''}: not supported yet (supported: ${SUPPORTED_RULE_TYPES.join(', ')})`);
+    }
+    return rules;
+  }
+
+  get currentMode(): Profile['mode'] {
+    return this.mode;
+  }
+
+  setMode(mode: Profile['mode']): void {
+    this.mode = mode;
+  }
+
+  route(meta: ConnectionMeta): RouteDecision {
+    if (this.mode === 'direct') return { outbound: this.outbounds.get('DIRECT')!, rule: 'Direct', payload: '' };
+    if (this.mode === 'global') return { outbound: this.outbounds.get(GLOBAL_GROUP)!, rule: 'Global', payload: '' };
+    const rule = firstMatch(this.rules, meta);
+    // Clash sends unmatched traffic DIRECT; a profile normally ends with MATCH.
+    if (!rule) return { outbound: this.outbounds.get('DIRECT')!, rule: 'Final', payload: '' };
+    return { outbound: this.outbounds.get(rule.target)!, rule: rule.type, payload: rule.payload };
+  }
+
+  async start(): Promise<{ mixed: BoundAddress }> {
+    this.stats.start();
+    const mixed = await this.inbound.start();
+    return { mixed };
+  }
+
+  /** Stops accepting, ends every open connection, stops timers. */
+  async stop(): Promise<void> {
+    const closing = this.inbound.close();
+    this.tracker.closeAll();
+    await closing;
+    this.stats.stop();
+    await Promise.all([...this.outbounds.values()].map((o) => o.close?.()));
+  }
+}
