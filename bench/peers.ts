@@ -1,0 +1,108 @@
+import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import YAML from 'yaml';
+import { freePort, waitForPort } from '../test/helpers/ports.js';
+import { keepTail, spawnTracked, stopChild, waitForLine } from './lib/children.js';
+
+/**
+ * The proxies under test, each reachable as a SOCKS5 server on 127.0.0.1:port:
+ *   microsocks                        client → microsocks → target
+ *   v2ray                             client → socks inbound → freedom outbound → target
+ *   switchyard (direct profile)       client → mixed port → DIRECT → target
+ *   switchyard (pool profile)         client → mixed port → load-balance pool → 3 × microsocks → target
+ */
+export interface ProxyUnderTest {
+  port: number;
+  /** The process whose memory is reported. */
+  pid: number;
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last lines it printed, for error reports (only where its output is kept). */
+  outputTail?(): string;
+}
+
+/** The peer cannot run here (not built yet, not installed): its row says so instead of failing the run. */
+export class NotAvailableError extends Error {
+  override readonly name = 'NotAvailableError';
+}
+
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+
+async function listeningOn(child: ChildProcess, port: number, what: string, timeoutMs = 10_000): Promise<void> {
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`${what} exited (${signal ?? code}) before listening on ${port}`)));
+    child.once('error', (err) => reject(new NotAvailableError(`${what} could not start: ${err.message}`)));
+  });
+  exited.catch(() => {});
+  try {
+    await Promise.race([waitForPort(port, '127.0.0.1', timeoutMs), exited]);
+  } catch (err) {
+    await stopChild(child, 500);
+    throw err;
+  }
+}
+
+export async function startMicrosocks(port?: number): Promise<ProxyUnderTest> {
+  const p = port ?? (await freePort());
+  // microsocks logs every connection; at thousands per second that goes to /dev/null, not through a pipe.
+  const child = spawnTracked('microsocks', ['-i', '127.0.0.1', '-p', String(p)], { stdio: 'ignore' });
+  await listeningOn(child, p, 'microsocks');
+  return { port: p, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+export async function startV2ray(workDir: string): Promise<ProxyUnderTest> {
+  const port = await freePort();
+  const config = {
+    log: { loglevel: 'none' },
+    inbounds: [{ listen: '127.0.0.1', port, protocol: 'socks', settings: { auth: 'noauth', udp: false } }],
+    outbounds: [{ protocol: 'freedom', settings: {} }],
+  };
+  const file = path.join(workDir, `v2ray-${port}.json`);
+  await fs.writeFile(file, JSON.stringify(config, null, 2));
+  const child = spawnTracked('v2ray', ['-config', file], { stdio: 'ignore' });
+  await listeningOn(child, port, 'v2ray');
+  return { port, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+export type SwitchyardProfile = { kind: 'direct' } | { kind: 'pool'; upstreamPorts: number[] };
+
+export function switchyardProfile(mixedPort: number, profile: SwitchyardProfile): string {
+  const doc: Record<string, unknown> = { 'mixed-port': mixedPort, 'log-level': 'error', mode: 'rule' };
+  if (profile.kind === 'direct') {
+    doc.proxies = [];
+    doc.rules = ['MATCH,DIRECT'];
+  } else {
+    const names = profile.upstreamPorts.map((_, i) => `up${i + 1}`);
+    doc.proxies = profile.upstreamPorts.map((port, i) => ({ name: names[i], type: 'socks5', server: '127.0.0.1', port }));
+    doc['proxy-groups'] = [{ name: 'pool', type: 'load-balance', strategy: 'round-robin', proxies: names }];
+    doc.rules = ['MATCH,pool'];
+  }
+  return YAML.stringify(doc);
+}
+
+/**
+ * Starts `node bin/switchyard.mjs run -c <profile>` and waits for `mixed: listening on 127.0.0.1:<port>`.
+ * Anything short of that line (no CLI yet, a crash, a timeout) is a NotAvailableError.
+ */
+export async function startSwitchyard(workDir: string, profile: SwitchyardProfile, startupMs = 30_000): Promise<ProxyUnderTest> {
+  const cli = path.join(repoRoot, 'bin', 'switchyard.mjs');
+  if (!existsSync(cli) || !existsSync(path.join(repoRoot, 'core', 'cli.ts'))) {
+    throw new NotAvailableError('not available yet: the core CLI (core/cli.ts) is not in the tree');
+  }
+  const mixedPort = await freePort();
+  const file = path.join(workDir, `switchyard-${profile.kind}-${mixedPort}.yaml`);
+  await fs.writeFile(file, switchyardProfile(mixedPort, profile));
+  const child = spawnTracked(process.execPath, [cli, 'run', '-c', file], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let match: RegExpMatchArray;
+  try {
+    match = await waitForLine(child, /mixed: listening on 127\.0\.0\.1:(\d+)/, startupMs);
+  } catch (err) {
+    await stopChild(child, 1000);
+    throw new NotAvailableError(`not available yet: ${(err as Error).message}`);
+  }
+  // Keep draining its output (log-level error keeps it quiet) so a full pipe never stalls it.
+  const outputTail = keepTail(child);
+  return { port: Number(match[1]), pid: child.pid!, stop: () => stopChild(child, 5000), outputTail };
+}

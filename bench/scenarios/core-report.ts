@@ -1,0 +1,143 @@
+import type { Check, ScenarioReport, Table } from '../scenario.js';
+import type { BenchConfig } from '../lib/config.js';
+import { fmt, ratio } from '../lib/report.js';
+import type { SubjectId, SubjectResult } from './core.js';
+
+/** The targets from the issue, checked against the Switchyard rows. */
+export const TARGETS = {
+  singleVsV2ray: 1.0,
+  connRateVsMicrosocks: 1.0,
+  idleRssMiB: 80,
+};
+
+interface Metric {
+  column: string;
+  value(r: SubjectResult): number | undefined;
+  /** the step whose failure makes this cell "failed" */
+  step: string;
+  /** RSS means nothing without a proxy process */
+  proxyOnly?: boolean;
+}
+
+function metrics(config: BenchConfig): Metric[] {
+  return [
+    { column: '1 conn MiB/s', value: (r) => r.single?.mibPerSec, step: '1 connection' },
+    { column: `${config.streams} conn MiB/s`, value: (r) => r.parallel?.mibPerSec, step: `${config.streams} connections` },
+    { column: 'conn/s', value: (r) => r.rate?.perSecond, step: 'connections/s' },
+    { column: 'TTFB p50 ms', value: (r) => r.rate?.ttfbMs.p50, step: 'connections/s' },
+    { column: 'TTFB p99 ms', value: (r) => r.rate?.ttfbMs.p99, step: 'connections/s' },
+    { column: `RSS, ${config.idleConnections} idle MiB`, value: (r) => r.idle?.rssMiB, step: 'idle tunnels', proxyOnly: true },
+    { column: 'peak RSS MiB', value: (r) => r.memory?.peakRssMiB, step: 'memory', proxyOnly: true },
+  ];
+}
+
+const notAvailable = 'not available yet';
+
+function absoluteTable(results: SubjectResult[], config: BenchConfig): Table {
+  const ms = metrics(config);
+  const notes: string[] = [];
+  const rows = results.map((r) => {
+    if (r.status !== 'measured') {
+      notes.push(`${r.label}: ${r.reason}`);
+      return [r.label, r.status === 'unavailable' ? notAvailable : 'failed to start', ...ms.slice(1).map(() => '—')];
+    }
+    for (const [step, err] of Object.entries(r.failures)) notes.push(`${r.label}, ${step}: ${err}`);
+    if (r.rate && r.rate.errors > 0) notes.push(`${r.label}: ${r.rate.errors} failed connections during the rate test (e.g. ${r.rate.errorSample})`);
+    if (r.exit && r.exit.code !== 0 && r.exit.code !== null) notes.push(`${r.label}: exited with code ${r.exit.code} on SIGTERM`);
+    return [r.label, ...ms.map((m) => (m.proxyOnly && r.id === 'direct' ? '—' : r.failures[m.step] ? 'failed' : fmt(m.value(r))))];
+  });
+  return { title: 'core: absolute figures', columns: ['subject', ...ms.map((m) => m.column)], rows, notes };
+}
+
+/** Which baselines each row is divided by. */
+const comparisons: [SubjectId, SubjectId[]][] = [
+  ['microsocks', ['direct']],
+  ['v2ray', ['direct']],
+  ['switchyard-direct', ['v2ray', 'microsocks', 'direct']],
+  ['switchyard-pool', ['v2ray', 'microsocks', 'direct']],
+];
+
+function ratioTable(results: SubjectResult[], config: BenchConfig): Table {
+  const ms = metrics(config);
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const rows: string[][] = [];
+  for (const [id, bases] of comparisons) {
+    const r = byId.get(id);
+    if (!r) continue;
+    for (const baseId of bases) {
+      const base = byId.get(baseId);
+      if (!base) continue;
+      const label = `${r.label} ÷ ${base.label}`;
+      if (r.status !== 'measured') {
+        rows.push([label, r.status === 'unavailable' ? notAvailable : 'failed to start', ...ms.slice(1).map(() => '—')]);
+        continue;
+      }
+      rows.push([label, ...ms.map((m) => (m.proxyOnly && baseId === 'direct' ? '—' : ratio(m.value(r), m.value(base))))]);
+    }
+  }
+  return {
+    title: 'core: ratios',
+    columns: ['subject ÷ baseline', ...ms.map((m) => m.column)],
+    rows,
+    notes: ['higher is better for MiB/s and conn/s; lower is better for TTFB and RSS'],
+  };
+}
+
+function checks(results: SubjectResult[]): Check[] {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const v2ray = byId.get('v2ray');
+  const microsocks = byId.get('microsocks');
+  const direct = byId.get('direct');
+  const out: Check[] = [];
+  const check = (name: string, subject: SubjectResult | undefined, value: number | undefined, goal: number | undefined, pass: (v: number, g: number) => boolean, say: (v: number, g: number) => string) => {
+    if (!subject || subject.status === 'unavailable') return out.push({ name, status: 'PENDING', detail: `${subject?.label ?? 'switchyard'} ${notAvailable}` });
+    if (value === undefined || goal === undefined) return out.push({ name, status: 'FAIL', detail: 'not measured (see the notes above)' });
+    out.push({ name, status: pass(value, goal) ? 'PASS' : 'FAIL', detail: say(value, goal) });
+  };
+  const sy = byId.get('switchyard-direct');
+  check(
+    `switchyard → DIRECT, 1-connection throughput ≥ ${TARGETS.singleVsV2ray}× v2ray`,
+    sy,
+    sy?.single?.mibPerSec,
+    v2ray?.single ? v2ray.single.mibPerSec * TARGETS.singleVsV2ray : undefined,
+    (v, g) => v >= g,
+    (v, g) => `${fmt(v)} MiB/s vs ${fmt(g)} MiB/s (${ratio(v, g)})`,
+  );
+  check(
+    `switchyard → DIRECT, connections/s ≥ ${TARGETS.connRateVsMicrosocks}× microsocks`,
+    sy,
+    sy?.rate?.perSecond,
+    microsocks?.rate ? microsocks.rate.perSecond * TARGETS.connRateVsMicrosocks : undefined,
+    (v, g) => v >= g,
+    (v, g) => `${fmt(v)}/s vs ${fmt(g)}/s (${ratio(v, g)})`,
+  );
+  for (const id of ['switchyard-direct', 'switchyard-pool'] as const) {
+    const r = byId.get(id);
+    check(
+      `${r?.label ?? id}, RSS with ${r?.idle?.connections ?? 'the'} idle connections < ${TARGETS.idleRssMiB} MiB`,
+      r,
+      r?.idle?.rssMiB,
+      TARGETS.idleRssMiB,
+      (v, g) => v < g,
+      (v, g) => `${fmt(v)} MiB (limit ${g} MiB; ${fmt(r?.idle?.kibPerConnection)} KiB per connection)`,
+    );
+  }
+  // Harness health: the direct baseline shows whether the load generator and target leave room to measure.
+  const directRate = direct?.rate?.perSecond;
+  if (directRate !== undefined) {
+    out.push({
+      name: 'harness: direct connections/s ≥ 30,000 (load generator not the bottleneck)',
+      status: directRate >= 30_000 ? 'PASS' : 'WARN',
+      detail: `${fmt(directRate)}/s${directRate >= 30_000 ? '' : ' — the machine is busy or slow; ratios within this run still compare like with like'}`,
+    });
+  }
+  return out;
+}
+
+export function buildCoreReport(results: SubjectResult[], config: BenchConfig): ScenarioReport {
+  return {
+    tables: [absoluteTable(results, config), ratioTable(results, config)],
+    checks: checks(results),
+    data: { subjects: results },
+  };
+}

@@ -1,0 +1,6 @@
+import type { Scenario } from '../scenario.js';
+import { core } from './core.js';
+
+/** Every benchmark, in the order `npm run bench` runs them. Add new scenarios here. */
+// `any`: each scenario has its own state type, which only it sees.
+export const scenarios: Scenario<any>[] = [core];
