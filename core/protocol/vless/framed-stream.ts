@@ -1,0 +1,172 @@
+import net from 'node:net';
+import { Duplex } from 'node:stream';
+import { ProxyError, fromSocketError } from '../../adapter/errors.js';
+
+/**
+ * What a protocol does to the bytes of one connection. Shared by VLESS, VMess and Trojan, which differ
+ * only in their header and framing: the request header rides in front of the first payload, the server's
+ * answer (VLESS / VMess response header, VMess chunks) is unwrapped on the way back.
+ */
+export interface StreamCodec {
+  /** Appends the wire form of `payload` to `out` (buffers are written in order, never concatenated on TCP/TLS). */
+  encode(payload: readonly Buffer[], out: Buffer[]): void;
+  /** Appends what closes our direction (VMess: the empty chunk); nothing for Trojan and VLESS. */
+  finish(out: Buffer[]): void;
+  /**
+   * Takes bytes from the server and hands the payload in them to `push`. Returns true once the server has
+   * signalled the end of its stream. Throws a ProxyError on bytes that do not parse or authenticate.
+   */
+  decode(data: Buffer, push: (payload: Buffer) => void): boolean;
+  /** Whether the server has sent anything valid yet; a close before that means it refused our credentials. */
+  readonly answered: boolean;
+}
+
+/** Like v2ray: wait this long for the first payload so header and payload leave in one packet. */
+const FIRST_PAYLOAD_WAIT_MS = 100;
+
+export function authFailedError(outbound: string): ProxyError {
+  return new ProxyError('UPSTREAM_AUTH_FAILED', 'server closed the connection before answering — wrong uuid/password?', { outbound });
+}
+
+/** Gives a transport error the outbound's name, keeping its code. */
+export function withOutbound(err: unknown, outbound: string, what = 'upstream connection'): ProxyError {
+  if (err instanceof ProxyError) {
+    return err.outbound ? err : new ProxyError(err.code, err.message, { cause: err.cause ?? err, outbound });
+  }
+  return fromSocketError(err, what, outbound);
+}
+
+/**
+ * The client side of a framed connection over a transport stream (TCP, TLS, WebSocket):
+ *
+ *   relay ⇄ FramedStream (codec: header, chunks) ⇄ transport ⇄ proxy server
+ *
+ * Writes are batched: on a socket the pieces of one write go out corked (one writev), on a WebSocket
+ * they are joined into one message. Reads are handed on as they are decoded, with backpressure.
+ */
+export class FramedStream extends Duplex {
+  private header: Buffer | undefined;
+  private readonly headerTimer: NodeJS.Timeout;
+  private readonly corkable: boolean;
+  private eofPushed = false;
+  private innerGone = false;
+
+  constructor(
+    private readonly inner: Duplex,
+    private readonly codec: StreamCodec,
+    header: Buffer,
+    private readonly outbound: string,
+  ) {
+    super({ allowHalfOpen: true });
+    this.header = header;
+    this.corkable = inner instanceof net.Socket;
+    // Server-speaks-first protocols still need the header when the client writes nothing.
+    this.headerTimer = setTimeout(() => this.send(this.takeHeader(), () => {}), FIRST_PAYLOAD_WAIT_MS);
+    this.headerTimer.unref();
+    inner.on('data', this.onData);
+    inner.on('end', this.onEnd);
+    inner.on('error', this.onError);
+    inner.on('close', this.onClose);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this._writev([{ chunk }], cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    if (this.innerGone) return cb(new ProxyError('UPSTREAM_CLOSED', 'server closed the connection', { outbound: this.outbound }));
+    const out = this.takeHeader();
+    try {
+      this.codec.encode(
+        chunks.map((c) => c.chunk),
+        out,
+      );
+    } catch (err) {
+      return cb(withOutbound(err, this.outbound));
+    }
+    this.send(out, cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.innerGone) return cb();
+    const out = this.takeHeader();
+    this.codec.finish(out);
+    this.send(out, () => {
+      this.inner.end();
+      cb();
+    });
+  }
+
+  override _read(): void {
+    if (this.inner.isPaused()) this.inner.resume();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    clearTimeout(this.headerTimer);
+    this.inner.destroy();
+    cb(err);
+  }
+
+  private takeHeader(): Buffer[] {
+    if (!this.header) return [];
+    clearTimeout(this.headerTimer);
+    const out = [this.header];
+    this.header = undefined;
+    return out;
+  }
+
+  private send(out: Buffer[], cb: () => void): void {
+    if (out.length === 0 || this.inner.destroyed) return cb();
+    let flowing = true;
+    if (this.corkable) {
+      this.inner.cork();
+      for (const b of out) flowing = this.inner.write(b);
+      this.inner.uncork();
+    } else {
+      flowing = this.inner.write(out.length === 1 ? out[0] : Buffer.concat(out));
+    }
+    if (flowing) cb();
+    else this.inner.once('drain', cb);
+  }
+
+  private readonly pushPayload = (payload: Buffer): void => {
+    if (!this.push(payload)) this.inner.pause();
+  };
+
+  private readonly onData = (data: Buffer): void => {
+    if (this.eofPushed || this.destroyed) return;
+    let ended: boolean;
+    try {
+      ended = this.codec.decode(data, this.pushPayload);
+    } catch (err) {
+      this.destroy(withOutbound(err, this.outbound));
+      return;
+    }
+    if (ended) this.endReadable();
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.eofPushed) return;
+    if (!this.codec.answered) this.destroy(authFailedError(this.outbound));
+    else this.endReadable();
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.destroy(withOutbound(err, this.outbound));
+  };
+
+  private readonly onClose = (): void => {
+    this.innerGone = true;
+    if (this.destroyed || this.eofPushed) return; // reading is done; payload already pushed still reaches the consumer
+    this.destroy(
+      this.codec.answered
+        ? new ProxyError('UPSTREAM_CLOSED', 'server closed the connection', { outbound: this.outbound })
+        : authFailedError(this.outbound),
+    );
+  };
+
+  private endReadable(): void {
+    this.eofPushed = true;
+    this.push(null);
+  }
+}
