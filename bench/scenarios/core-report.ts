@@ -26,6 +26,7 @@ function metrics(config: BenchConfig): Metric[] {
     { column: 'conn/s', value: (r) => r.rate?.perSecond, step: 'connections/s' },
     { column: 'TTFB p50 ms', value: (r) => r.rate?.ttfbMs.p50, step: 'connections/s' },
     { column: 'TTFB p99 ms', value: (r) => r.rate?.ttfbMs.p99, step: 'connections/s' },
+    { column: 'RSS at start MiB', value: (r) => r.idle?.rssBeforeMiB, step: 'idle tunnels', proxyOnly: true },
     { column: `RSS, ${config.idleConnections} idle MiB`, value: (r) => r.idle?.rssMiB, step: 'idle tunnels', proxyOnly: true },
     { column: 'peak RSS MiB', value: (r) => r.memory?.peakRssMiB, step: 'memory', proxyOnly: true },
   ];
@@ -83,7 +84,7 @@ function ratioTable(results: SubjectResult[], config: BenchConfig): Table {
   };
 }
 
-function checks(results: SubjectResult[]): Check[] {
+function checks(results: SubjectResult[], config: BenchConfig): Check[] {
   const byId = new Map(results.map((r) => [r.id, r]));
   const v2ray = byId.get('v2ray');
   const microsocks = byId.get('microsocks');
@@ -114,7 +115,7 @@ function checks(results: SubjectResult[]): Check[] {
   for (const id of ['switchyard-direct', 'switchyard-pool'] as const) {
     const r = byId.get(id);
     check(
-      `${r?.label ?? id}, RSS with ${r?.idle?.connections ?? 'the'} idle connections < ${TARGETS.idleRssMiB} MiB`,
+      `${r?.label ?? id}, RSS with ${config.idleConnections} idle connections < ${TARGETS.idleRssMiB} MiB`,
       r,
       r?.idle?.rssMiB,
       TARGETS.idleRssMiB,
@@ -137,7 +138,7 @@ function checks(results: SubjectResult[]): Check[] {
 export function buildCoreReport(results: SubjectResult[], config: BenchConfig): ScenarioReport {
   return {
     tables: [absoluteTable(results, config), ratioTable(results, config)],
-    checks: checks(results),
+    checks: checks(results, config),
     data: { subjects: results },
   };
 }
