@@ -4,10 +4,11 @@
  * Sizes come from the environment (see bench/lib/config.ts and bench/README.md).
  */
 import fs from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installExitGuards, killAllChildren } from './lib/children.js';
+import { installExitGuards, killAllChildren, onExit } from './lib/children.js';
 import { readConfig } from './lib/config.js';
 import { buildNativeTools, type NativeTools } from './lib/native.js';
 import { renderChecks, renderTable } from './lib/report.js';
@@ -56,6 +57,7 @@ async function main(): Promise<number> {
 
   warnIfBusy();
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'switchyard-bench-'));
+  onExit(() => rmSync(workDir, { recursive: true, force: true }));
   let tools: Promise<NativeTools> | null = null;
   const ctx: BenchContext = {
     config,

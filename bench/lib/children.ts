@@ -32,12 +32,27 @@ export function killAllChildren(): void {
   live.clear();
 }
 
+const exitCleanups: (() => void)[] = [];
+/** A synchronous cleanup (removing the temp dir) that must also run when a signal ends the run. */
+export function onExit(cleanup: () => void): void {
+  exitCleanups.push(cleanup);
+}
+
 let guarded = false;
 /** Kill the children whenever this process ends, however it ends. */
 export function installExitGuards(): void {
   if (guarded) return;
   guarded = true;
-  process.on('exit', killAllChildren);
+  process.on('exit', () => {
+    killAllChildren();
+    for (const cleanup of exitCleanups) {
+      try {
+        cleanup();
+      } catch {
+        // best effort while exiting
+      }
+    }
+  });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       killAllChildren();
