@@ -73,11 +73,12 @@ export function parseAbsoluteHttpUrl(url: string): ProxyTarget | undefined {
 
 /** RFC 7230 §6.1 hop-by-hop fields plus the proxy's own; Expect is dropped because node:http already answered it. */
 const REQUEST_HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'te', 'trailer', 'upgrade', 'expect']);
-const RESPONSE_HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authenticate', 'keep-alive', 'te', 'trailer', 'upgrade']);
+/** Transfer-Encoding too: node:http frames the reply for this client (chunked for 1.1, close-delimited for 1.0). */
+const RESPONSE_HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authenticate', 'keep-alive', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
 
 /**
  * Copies raw headers (`[name, value, name, value...]`, order and case kept) minus hop-by-hop fields and
- * those the Connection header lists. Transfer-Encoding stays: node:http re-frames the body from it.
+ * those the Connection header lists.
  */
 function withoutHopByHop(raw: readonly string[], hopByHop: ReadonlySet<string>): string[] {
   const names = new Array<string>(raw.length >> 1);
@@ -98,7 +99,10 @@ function withoutHopByHop(raw: readonly string[], hopByHop: ReadonlySet<string>):
   return out;
 }
 
-/** Headers to send upstream; adds Host from the request target when the client (HTTP/1.0) sent none. */
+/**
+ * Headers to send upstream; adds Host from the request target when the client (HTTP/1.0) sent none.
+ * Transfer-Encoding stays so node:http frames the body it re-sends the same way.
+ */
 export function forwardedRequestHeaders(raw: readonly string[], authority: string): string[] {
   const out = withoutHopByHop(raw, REQUEST_HOP_BY_HOP);
   for (let i = 0; i < out.length; i += 2) if (out[i]!.length === 4 && out[i]!.toLowerCase() === 'host') return out;
