@@ -152,7 +152,9 @@ export class FramedStream extends Duplex {
   };
 
   private readonly onError = (err: Error): void => {
-    this.destroy(withOutbound(err, this.outbound));
+    const mapped = withOutbound(err, this.outbound);
+    // A reset before any answer is the same refusal as a close (v2ray resets when it stops draining a bad header).
+    this.destroy(mapped.code === 'UPSTREAM_CLOSED' && !this.codec.answered ? authFailedError(this.outbound) : mapped);
   };
 
   private readonly onClose = (): void => {

@@ -1,0 +1,51 @@
+import crypto from 'node:crypto';
+
+/**
+ * The VMess AEAD key derivation (v2fly proxy/vmess/aead/kdf.go): HMAC-SHA256 keyed with "VMess AEAD KDF",
+ * then, for each path element, an HMAC that uses the previous HMAC as its hash function, keyed with that
+ * element. The last one hashes the key. Block size stays SHA-256's 64 bytes all the way up.
+ */
+type HashOf = (parts: readonly Buffer[]) => Buffer;
+
+const BLOCK = 64;
+const ROOT_KEY = Buffer.from('VMess AEAD KDF');
+
+const rootHash: HashOf = (parts) => {
+  const h = crypto.createHmac('sha256', ROOT_KEY);
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+
+/** RFC 2104 HMAC over an arbitrary hash function. */
+function hmacOver(hash: HashOf, key: Buffer): HashOf {
+  const k = Buffer.alloc(BLOCK);
+  (key.length > BLOCK ? hash([key]) : key).copy(k);
+  const ipad = Buffer.from(k.map((b) => b ^ 0x36));
+  const opad = Buffer.from(k.map((b) => b ^ 0x5c));
+  return (parts) => hash([opad, hash([ipad, ...parts])]);
+}
+
+export function kdf(key: Buffer, ...path: (string | Buffer)[]): Buffer {
+  let hash = rootHash;
+  for (const p of path) hash = hmacOver(hash, typeof p === 'string' ? Buffer.from(p) : p);
+  return hash([key]);
+}
+
+export function kdf16(key: Buffer, ...path: (string | Buffer)[]): Buffer {
+  return kdf(key, ...path).subarray(0, 16);
+}
+
+/** The user's command key: MD5(uuid bytes ‖ the VMess salt UUID). */
+export function vmessCmdKey(uuid: Buffer): Buffer {
+  return crypto.createHash('md5').update(uuid).update('c48619fe-8f02-49e0-b9e9-edf763e17e21').digest();
+}
+
+/** FNV-1a, 32 bits: the checksum closing the VMess request command. */
+export function fnv1a32(data: Buffer): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < data.length; i++) {
+    h ^= data[i]!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
