@@ -1,0 +1,187 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { promisify } from 'node:util';
+import { freePort } from './ports.js';
+import { startProcess, type RunningProcess } from './processes.js';
+
+/**
+ * Reference proxy servers for integration tests, each on a fresh loopback port, configured from a temp
+ * directory that stop() removes. Debian packages: microsocks, dante-server (danted), tinyproxy, openssl.
+ */
+export interface ReferenceServer {
+  port: number;
+  /** Everything the server printed so far, for assertion messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** freePort() can lose a race with another test; a server that exits at start gets two more tries. */
+async function onFreePort(start: (port: number) => Promise<RunningProcess>): Promise<{ port: number; proc: RunningProcess }> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    try {
+      return { port, proc: await start(port) };
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+async function withTempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `switchyard-${prefix}-`));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function asReferenceServer(port: number, proc: RunningProcess, cleanup?: () => Promise<void>): ReferenceServer {
+  return {
+    port,
+    output: proc.output,
+    stop: async () => {
+      await proc.stop();
+      await cleanup?.();
+    },
+  };
+}
+
+/** microsocks on 127.0.0.1; with user and pass it requires RFC 1929 username/password auth. */
+export async function startMicrosocks(opts: { user?: string; pass?: string } = {}): Promise<ReferenceServer> {
+  const auth = opts.user !== undefined ? ['-u', opts.user, '-P', opts.pass ?? ''] : [];
+  const { port, proc } = await onFreePort((p) => startProcess('microsocks', ['-i', '127.0.0.1', '-p', String(p), ...auth], p));
+  return asReferenceServer(port, proc);
+}
+
+/** Dante SOCKS5 server, no authentication, clients and targets limited to 127.0.0.0/8. */
+export async function startDanted(): Promise<ReferenceServer> {
+  const tmp = await withTempDir('danted');
+  try {
+    const { port, proc } = await onFreePort(async (p) => {
+      const conf = path.join(tmp.dir, 'danted.conf');
+      await writeFile(
+        conf,
+        [
+          'logoutput: stderr',
+          `internal: 127.0.0.1 port = ${p}`,
+          'external: 127.0.0.1',
+          'clientmethod: none',
+          'socksmethod: none',
+          'user.privileged: root',
+          'user.unprivileged: nobody',
+          'client pass {',
+          '  from: 127.0.0.0/8 to: 0.0.0.0/0',
+          '}',
+          'socks pass {',
+          '  from: 127.0.0.0/8 to: 127.0.0.0/8',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      // Without -D danted stays in the foreground; -p keeps it away from /var/run/danted.pid.
+      return startProcess('danted', ['-f', conf, '-N', '1', '-p', path.join(tmp.dir, 'danted.pid')], p);
+    });
+    return asReferenceServer(port, proc, tmp.remove);
+  } catch (err) {
+    await tmp.remove();
+    throw err;
+  }
+}
+
+/**
+ * tinyproxy in the foreground. `connectPorts` limits CONNECT to those ports (tinyproxy allows every port
+ * when none is listed); user and pass switch on Basic proxy authentication.
+ */
+export async function startTinyproxy(opts: { user?: string; pass?: string; connectPorts?: number[] } = {}): Promise<ReferenceServer> {
+  const tmp = await withTempDir('tinyproxy');
+  try {
+    const { port, proc } = await onFreePort(async (p) => {
+      const conf = path.join(tmp.dir, 'tinyproxy.conf');
+      await writeFile(
+        conf,
+        [
+          `Port ${p}`,
+          'Listen 127.0.0.1',
+          'Timeout 60',
+          'Allow 127.0.0.1',
+          'MaxClients 200',
+          'LogLevel Info',
+          ...(opts.connectPorts ?? []).map((cp) => `ConnectPort ${cp}`),
+          ...(opts.user !== undefined ? [`BasicAuth ${opts.user} ${opts.pass ?? ''}`] : []),
+          '',
+        ].join('\n'),
+      );
+      return startProcess('tinyproxy', ['-d', '-c', conf], p);
+    });
+    return asReferenceServer(port, proc, tmp.remove);
+  } catch (err) {
+    await tmp.remove();
+    throw err;
+  }
+}
+
+export interface SelfSignedCert {
+  key: string;
+  cert: string;
+}
+
+/** A throwaway certificate for `localhost` and 127.0.0.1, made with openssl. */
+export async function makeSelfSignedCert(): Promise<SelfSignedCert> {
+  const tmp = await withTempDir('cert');
+  try {
+    const key = path.join(tmp.dir, 'key.pem');
+    const cert = path.join(tmp.dir, 'cert.pem');
+    await promisify(execFile)(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+        '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+      { timeout: 20_000 },
+    );
+    return { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') };
+  } finally {
+    await tmp.remove();
+  }
+}
+
+export interface TlsFront {
+  port: number;
+  /** PEM of the front's self-signed certificate, for clients that want to trust it. */
+  cert: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Terminates TLS on a loopback port and pipes the plaintext to 127.0.0.1:targetPort, turning a plain
+ * proxy (tinyproxy, microsocks) into an HTTPS / SOCKS5-over-TLS one.
+ */
+export async function startTlsFront(targetPort: number, cert?: SelfSignedCert): Promise<TlsFront> {
+  const pair = cert ?? (await makeSelfSignedCert());
+  const open = new Set<net.Socket>();
+  const server = tls.createServer({ key: pair.key, cert: pair.cert }, (front) => {
+    const back = net.connect({ host: '127.0.0.1', port: targetPort });
+    open.add(front);
+    open.add(back);
+    const teardown = () => {
+      front.destroy();
+      back.destroy();
+    };
+    front.on('error', teardown).on('close', () => open.delete(front));
+    back.on('error', teardown).on('close', () => open.delete(back));
+    front.pipe(back).pipe(front);
+  });
+  // Failed client handshakes (the skip-cert-verify=false case) are expected here.
+  server.on('tlsClientError', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cert: pair.cert,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
