@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { Duplex } from 'node:stream';
+import type { Destination, DialContext, Outbound } from '../../adapter/outbound.js';
+import type { Transport } from '../../adapter/transport.js';
+import { ProxyError, fromSocketError } from '../../adapter/errors.js';
+import type { ProtocolRegistry } from '../registry.js';
+import { baseProxyShape, bool, describe } from '../../config/fields.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, tcpTransport } from '../../transport/tcp.js';
+import { tlsTransport } from '../../transport/tls.js';
+import { socks5Connect, type Socks5Credentials } from './handshake.js';
+
+/**
+ * A username or password. YAML reads `password: 123456` as a number; Clash accepts it as text, so do we.
+ * RFC 1929 gives each one length byte.
+ */
+const credential = z
+  .union([z.string(), z.number()], { error: (iss) => `expected a string, got ${describe(iss.input)}` })
+  .transform(String)
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= 255, { error: 'expected at most 255 bytes' });
+
+/** A `proxies:` entry of Clash type `socks5`. `udp` is accepted; UDP relay is not implemented yet. */
+export const socks5Schema = z.object({
+  ...baseProxyShape,
+  type: z.literal('socks5'),
+  username: credential.optional(),
+  password: credential.optional(),
+  tls: bool().optional(),
+  'skip-cert-verify': bool().optional(),
+});
+
+export type Socks5Config = z.infer<typeof socks5Schema>;
+
+export interface Socks5Options {
+  /** Budget for the transport connect plus the SOCKS5 handshake, in ms (default 10 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * An upstream SOCKS5 server, optionally behind TLS.
+ *   client → inbound → socks5 outbound → (tcp | tls) → SOCKS5 server → destination
+ */
+export function createSocks5(config: Socks5Config, options: Socks5Options = {}): Outbound {
+  const { name, server, port } = config;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const transport: Transport = config.tls ? tlsTransport({ skipCertVerify: config['skip-cert-verify'] }) : tcpTransport;
+  const credentials: Socks5Credentials | undefined =
+    config.username || config.password ? { username: config.username ?? '', password: config.password ?? '' } : undefined;
+  const peer = `socks5 server ${server}:${port}`;
+
+  return {
+    name,
+    type: 'socks5',
+    async dial(destination: Destination, ctx: DialContext): Promise<Duplex> {
+      const started = Date.now();
+      try {
+        const stream = await transport.connect({ host: server, port }, { signal: ctx.signal, timeoutMs });
+        if (ctx.signal?.aborted) {
+          stream.destroy();
+          throw new ProxyError('ABORTED', `${peer}: dial aborted`);
+        }
+        await socks5Connect(stream, destination, {
+          credentials,
+          peer,
+          signal: ctx.signal,
+          timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+        });
+        return stream;
+      } catch (err) {
+        throw attributed(err, name, peer);
+      }
+    },
+  };
+}
+
+/** Every error leaving an outbound names it, so pools can count failures per member. */
+function attributed(err: unknown, outbound: string, peer: string): ProxyError {
+  const e = err instanceof ProxyError ? err : fromSocketError(err, peer);
+  return e.outbound === outbound ? e : new ProxyError(e.code, e.message, { cause: e.cause, outbound });
+}
+
+export function register(registry: ProtocolRegistry): void {
+  registry.register({
+    type: 'socks5',
+    schema: socks5Schema,
+    create: (config: Socks5Config) => createSocks5(config),
+  });
+}
