@@ -146,6 +146,8 @@ export class FramedStream extends Duplex {
   };
 
   private readonly onEnd = (): void => {
+    // A WebSocket has no half-close: its end is the end of the whole connection.
+    if (!this.corkable) this.innerGone = true;
     if (this.eofPushed) return;
     if (!this.codec.answered) this.destroy(authFailedError(this.outbound));
     else this.endReadable();

@@ -1,4 +1,10 @@
+import http from 'node:http';
+import net from 'node:net';
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoutingDispatcher, newConnectionId } from '../../../../core/route/dispatcher.js';
+import { ConnectionTracker } from '../../../../core/stats/tracker.js';
+import { TrafficStats } from '../../../../core/stats/traffic.js';
 import { createVmess, vmessSchema, type VmessConfig } from '../../../../core/protocol/vmess/index.js';
 import { ProxyError } from '../../../../core/adapter/errors.js';
 import { startHttpTarget, expectedSha256, type HttpTarget } from '../../../helpers/http-target.js';
@@ -140,3 +146,42 @@ describe('VMess destinations and failures', () => {
     }
   });
 });
+
+describe('VMess through the router and relay', () => {
+  it.each(['tcp', 'wss'] as const)('%s: a plain HTTP client gets 20 MiB through dispatcher → relay → vmess, counted and closed', async (server) => {
+    const outbound = createVmess(profile(server, { cipher: 'auto' }), { ca: cert.cert });
+    const tracker = new ConnectionTracker(new TrafficStats());
+    const dispatcher = new RoutingDispatcher(() => ({ outbound, rule: 'MATCH', payload: '' }), tracker);
+    // A port forward to the target, standing in for an inbound: every client connection goes through VMess.
+    const forward = net.createServer({ allowHalfOpen: true }, async (client) => {
+      const meta = { id: newConnectionId(), network: 'tcp' as const, inbound: 'test', source: { address: '127.0.0.1', port: client.remotePort ?? 0 }, destination: dest(), startedAt: Date.now() };
+      try {
+        await (await dispatcher.open(meta)).relay(client);
+      } catch {
+        client.destroy();
+      }
+    });
+    await new Promise<void>((r) => forward.listen(0, '127.0.0.1', r));
+    try {
+      const port = (forward.address() as net.AddressInfo).port;
+      const sha = await new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: `/bytes/${SIZE}`, agent: false }, (res) => {
+            const h = crypto.createHash('sha256');
+            res.on('data', (d) => h.update(d));
+            res.on('end', () => resolve(h.digest('hex')));
+            res.on('error', reject);
+          })
+          .on('error', reject);
+      });
+      expect(sha).toBe(expectedSha256(SIZE));
+      expect(tracker.stats.counter(`vmess-${server}`).down).toBeGreaterThanOrEqual(SIZE);
+      // Both sides wind down on their own: the relay finishes and the tracker lets go of the connection.
+      for (let i = 0; i < 100 && tracker.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(tracker.size).toBe(0);
+    } finally {
+      forward.close();
+    }
+  });
+});
+
