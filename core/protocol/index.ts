@@ -2,12 +2,13 @@ import { ProtocolRegistry } from './registry.js';
 import * as direct from './direct/index.js';
 import * as reject from './reject/index.js';
 import * as socks5 from './socks5/index.js';
+import * as http from './http/index.js';
 import * as trojan from './trojan/index.js';
 import * as vless from './vless/index.js';
 import * as vmess from './vmess/index.js';
 
 /** Every outbound protocol, wired in one place: adding a protocol is a new folder plus one line here. */
-const protocols: { register(registry: ProtocolRegistry): void }[] = [direct, reject, socks5, trojan, vless, vmess];
+const protocols: { register(registry: ProtocolRegistry): void }[] = [direct, reject, socks5, http, trojan, vless, vmess];
 
 export function createProtocolRegistry(): ProtocolRegistry {
   const registry = new ProtocolRegistry();
