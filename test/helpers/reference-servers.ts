@@ -1,16 +1,16 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { promisify } from 'node:util';
+import { createSelfSignedCert } from './certs.js';
 import { freePort } from './ports.js';
 import { startProcess, type RunningProcess } from './processes.js';
 
 /**
  * Reference proxy servers for integration tests, each on a fresh loopback port, configured from a temp
- * directory that stop() removes. Debian packages: microsocks, dante-server (danted), tinyproxy, openssl.
+ * directory that stop() removes. Debian packages: microsocks, dante-server (danted), tinyproxy; openssl
+ * for the TLS front's certificate (certs.ts).
  */
 export interface ReferenceServer {
   port: number;
@@ -123,29 +123,6 @@ export async function startTinyproxy(opts: { user?: string; pass?: string; conne
   }
 }
 
-export interface SelfSignedCert {
-  key: string;
-  cert: string;
-}
-
-/** A throwaway certificate for `localhost` and 127.0.0.1, made with openssl. */
-export async function makeSelfSignedCert(): Promise<SelfSignedCert> {
-  const tmp = await withTempDir('cert');
-  try {
-    const key = path.join(tmp.dir, 'key.pem');
-    const cert = path.join(tmp.dir, 'cert.pem');
-    await promisify(execFile)(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-        '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-      { timeout: 20_000 },
-    );
-    return { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') };
-  } finally {
-    await tmp.remove();
-  }
-}
-
 export interface TlsFront {
   port: number;
   /** PEM of the front's self-signed certificate, for clients that want to trust it. */
@@ -157,8 +134,8 @@ export interface TlsFront {
  * Terminates TLS on a loopback port and pipes the plaintext to 127.0.0.1:targetPort, turning a plain
  * proxy (tinyproxy, microsocks) into an HTTPS / SOCKS5-over-TLS one.
  */
-export async function startTlsFront(targetPort: number, cert?: SelfSignedCert): Promise<TlsFront> {
-  const pair = cert ?? (await makeSelfSignedCert());
+export async function startTlsFront(targetPort: number, cert?: { key: string; cert: string }): Promise<TlsFront> {
+  const pair = cert ?? (await freshCert());
   const open = new Set<net.Socket>();
   const server = tls.createServer({ key: pair.key, cert: pair.cert }, (front) => {
     const back = net.connect({ host: '127.0.0.1', port: targetPort });
@@ -184,4 +161,11 @@ export async function startTlsFront(targetPort: number, cert?: SelfSignedCert): 
         server.close(() => resolve());
       }),
   };
+}
+
+/** A fresh self-signed pair held in memory; its temp files are removed at once. */
+async function freshCert(): Promise<{ key: string; cert: string }> {
+  const made = await createSelfSignedCert();
+  await made.remove();
+  return { key: made.key, cert: made.cert };
 }
