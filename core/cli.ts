@@ -6,18 +6,27 @@ import { Engine } from './engine.js';
 import { createLogger } from './logger.js';
 import { ConfigError } from './adapter/errors.js';
 import { formatHostPort } from './config/settings.js';
+import { LogHub } from './api/index.js';
 
 /** `switchyard run -c profile.yaml`: the headless core. */
 async function run(opts: { config: string; logLevel?: LogLevel }): Promise<void> {
   const registry = createProtocolRegistry();
   const { profile, warnings } = await loadProfileFile(opts.config, registry);
-  const logger = createLogger(opts.logLevel ?? profile.logLevel);
+  // Log lines go to stderr and to the controller's /logs subscribers.
+  const logs = new LogHub();
+  const logger = createLogger(opts.logLevel ?? profile.logLevel, logs.destination());
   for (const w of warnings) logger.warn(w);
-  const engine = new Engine(profile, { logger, registry });
-  const { mixed } = await engine.start();
+  const engine = new Engine(profile, { logger, registry, controller: { logs } });
+  const { mixed, controller } = await engine.start();
   // Machine-readable first lines: scripts (and the benchmark) wait for them.
   process.stdout.write(`mixed: listening on ${formatHostPort(mixed)} (socks5, socks4, http)\n`);
   process.stdout.write(`mode: ${engine.currentMode}, ${profile.proxies.length} proxies, ${engine.pools.size - 1} pools, ${profile.rules.length} rules\n`);
+  if (controller) {
+    // The secret is printed (never logged) so the user can reach the UI; the UI link carries it.
+    const origin = controller.secretGenerated ? 'generated for this run' : 'from the profile';
+    process.stdout.write(`controller: ${controller.url} (Bearer secret ${origin})\n`);
+    process.stdout.write(`ui: ${controller.uiUrl}\n`);
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {

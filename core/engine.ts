@@ -14,6 +14,8 @@ import { ConnectionTracker } from './stats/tracker.js';
 import { MixedInbound, type BoundAddress } from './inbound/index.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { Clock } from './adapter/clock.js';
+import { createEngineProbes, type EngineProbeOptions, type Probes, type ProbeScheduler } from './probe/index.js';
+import { Controller, type ControllerAddress, type ControllerOptions } from './api/index.js';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -22,6 +24,10 @@ export interface EngineOptions {
   /** Overrides the profile's mixed-port (0 picks a free port; tests use it). */
   mixedPort?: number;
   handshakeTimeoutMs?: number;
+  /** Probe history store, concurrency, defaults (core/probe/index.ts); history stays in memory without a store. */
+  probe?: EngineProbeOptions;
+  /** Controller settings beyond the profile's (the CLI's log hub; tests' port 0). */
+  controller?: ControllerOptions;
 }
 
 /** Clash's name for the selector used in `mode: global`. */
@@ -38,13 +44,18 @@ export class Engine {
   readonly outbounds = new Map<string, Outbound>();
   readonly pools = new Map<string, Pool>();
   readonly inbound: MixedInbound;
+  /** Latency and speed tests, health and history (the controller API's ProbeService). */
+  readonly probes: Probes;
+  private readonly probeScheduler: ProbeScheduler;
   private readonly logger: Logger;
-  private readonly rules: Rule[];
+  readonly rules: readonly Rule[];
+  /** Running while the profile has `external-controller`. */
+  controller?: Controller;
   private mode: Profile['mode'];
 
   constructor(
     readonly profile: Profile,
-    options: EngineOptions = {},
+    private readonly options: EngineOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
     this.mode = profile.mode;
@@ -55,6 +66,10 @@ export class Engine {
       this.outbounds.set(proxy.name, registry.get(proxy.type).create(proxy, { logger: this.logger }));
     }
     this.buildPools(profile.proxyGroups, options.clock);
+    ({ probes: this.probes, scheduler: this.probeScheduler } = createEngineProbes(
+      { profile, pools: this.pools, outbounds: this.outbounds, stats: this.stats, clock: options.clock, logger: this.logger },
+      options.probe,
+    ));
     this.rules = this.compileRules(profile);
     const dispatcher = new RoutingDispatcher((meta) => this.route(meta), this.tracker, this.logger);
     this.inbound = new MixedInbound(dispatcher, {
@@ -150,14 +165,20 @@ export class Engine {
     return { outbound: this.outbounds.get(rule.target)!, rule: rule.type, payload: rule.payload };
   }
 
-  async start(): Promise<{ mixed: BoundAddress }> {
+  async start(): Promise<{ mixed: BoundAddress; controller?: ControllerAddress }> {
     this.stats.start();
     const mixed = await this.inbound.start();
-    return { mixed };
+    this.probeScheduler.start();
+    if (!this.profile.externalController) return { mixed };
+    this.controller = new Controller(this, { logger: this.logger, ...this.options.controller });
+    const controller = await this.controller.start();
+    return { mixed, controller };
   }
 
   /** Stops accepting, ends every open connection, stops timers. */
   async stop(): Promise<void> {
+    this.probeScheduler.stop();
+    await this.controller?.close();
     const closing = this.inbound.close();
     this.tracker.closeAll();
     await closing;
