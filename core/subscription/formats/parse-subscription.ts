@@ -54,7 +54,7 @@ function readInto(text: string, into: SubscriptionCollector): SubscriptionFormat
   }
   const decoded = decodeBase64(text);
   if (decoded) {
-    const decodedText = utf8Text(decoded);
+    const decodedText = utf8Text(decoded); // TextDecoder drops a leading byte-order mark
     if (decodedText === undefined) throw unrecognised(`base64 that decodes to ${decoded.length} bytes of binary data, not text`);
     if (!hasLinkLine(decodedText)) {
       if (decodedText.trim() === '') throw new SubscriptionError('EMPTY_SUBSCRIPTION', 'empty subscription: base64 that decodes to nothing');
