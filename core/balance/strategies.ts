@@ -8,6 +8,8 @@ import { consistentHashing } from './consistent-hashing.js';
 import { stickySessions } from './sticky-sessions.js';
 import { failover } from './failover.js';
 import { leastLatency } from './least-latency.js';
+import { weightedLatency } from './weighted-latency.js';
+import { healthScore } from './health-score.js';
 
 /**
  * Every balancing strategy by the name a profile uses (DESIGN.md section 3). Adding one is a module
@@ -24,6 +26,8 @@ export const strategies: Readonly<Record<string, StrategyFactory>> = {
   'sticky-sessions': stickySessions,
   failover,
   'least-latency': leastLatency,
+  'weighted-latency': weightedLatency,
+  'health-score': healthScore,
 };
 
 export function strategyNames(): string[] {
