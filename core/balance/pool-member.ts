@@ -86,9 +86,21 @@ export class PoolMember {
     if (state.speedMbps !== undefined) this.speedMbps = state.speedMbps;
   }
 
-  /** Counts the stream as open through this member until it emits 'close'. */
-  trackStream(stream: Duplex): void {
+  /**
+   * Counts a connection as this member's from the moment it is picked: a burst of concurrent dials must see
+   * each other, or least-connections would send the whole burst to one member.
+   */
+  beginDial(): void {
     this.activeConnections++;
+  }
+
+  /** The dial begun with beginDial() failed. */
+  dialFailed(): void {
+    this.activeConnections--;
+  }
+
+  /** The dial begun with beginDial() succeeded: the connection stays counted until the stream emits 'close'. */
+  trackStream(stream: Duplex): void {
     let open = true;
     const release = () => {
       if (!open) return;

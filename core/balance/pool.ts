@@ -150,12 +150,14 @@ export class Pool implements Outbound {
       tried.add(member);
       this.lastPicked = member.name;
       ctx.chain.push(member.name);
+      member.beginDial();
       try {
         const stream = await member.outbound.dial(destination, ctx);
         member.recordSuccess(this.clock.now());
         member.trackStream(stream);
         return stream;
       } catch (err) {
+        member.dialFailed();
         ctx.chain.length = base;
         const error = fromSocketError(err, `dial via ${member.name}`, member.name);
         failures.push({ member, error });

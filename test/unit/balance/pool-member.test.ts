@@ -56,8 +56,13 @@ describe('PoolMember passive health', () => {
     expect(m.view(10)).toMatchObject({ name: 'jp1', index: 0, weight: 2, activeConnections: 0 });
   });
 
-  it('counts a stream as active until it closes, once', async () => {
+  it('counts a dial as active from the pick, a failed one no longer, and a stream until it closes, once', async () => {
     const m = member();
+    m.beginDial();
+    m.beginDial();
+    expect(m.activeConnections).toBe(2);
+    m.dialFailed();
+    expect(m.activeConnections).toBe(1);
     const s = new PassThrough();
     m.trackStream(s);
     expect(m.activeConnections).toBe(1);
