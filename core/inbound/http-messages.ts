@@ -49,7 +49,7 @@ function parsePort(text: string): number | undefined {
 export interface ProxyTarget extends Destination {
   /** The origin-form request target sent upstream: path and query, verbatim. */
   path: string;
-  /** The authority as the client wrote it, for a Host header when the client sent none (HTTP/1.0). */
+  /** `host[:port]` as the client wrote it (without userinfo): the Host header sent upstream. */
   authority: string;
 }
 
@@ -61,7 +61,9 @@ export function parseAbsoluteHttpUrl(url: string): ProxyTarget | undefined {
     const c = url.charCodeAt(end);
     if (c === 0x2f /* / */ || c === 0x3f /* ? */ || c === 0x23 /* # */) break;
   }
-  const authority = url.slice(7, end);
+  let authority = url.slice(7, end);
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) authority = authority.slice(at + 1);
   const dest = parseAuthority(authority, 80);
   if (!dest) return undefined;
   let path = end === url.length ? '/' : url.slice(end);
@@ -100,13 +102,24 @@ function withoutHopByHop(raw: readonly string[], hopByHop: ReadonlySet<string>):
 }
 
 /**
- * Headers to send upstream; adds Host from the request target when the client (HTTP/1.0) sent none.
- * Transfer-Encoding stays so node:http frames the body it re-sends the same way.
+ * Headers to send upstream. Host is the request target's authority: RFC 7230 §5.4 has a proxy ignore the
+ * Host a client sent with an absolute-URI, and an HTTP/1.0 client may send none. Transfer-Encoding stays
+ * so node:http frames the body it re-sends the same way.
  */
 export function forwardedRequestHeaders(raw: readonly string[], authority: string): string[] {
   const out = withoutHopByHop(raw, REQUEST_HOP_BY_HOP);
-  for (let i = 0; i < out.length; i += 2) if (out[i]!.length === 4 && out[i]!.toLowerCase() === 'host') return out;
-  out.push('Host', authority);
+  let host = -1;
+  for (let i = 0; i < out.length; i += 2) {
+    if (out[i]!.length !== 4 || out[i]!.toLowerCase() !== 'host') continue;
+    if (host >= 0) {
+      out.splice(i, 2);
+      i -= 2;
+    } else {
+      host = i;
+      out[i + 1] = authority;
+    }
+  }
+  if (host < 0) out.push('Host', authority);
   return out;
 }
 

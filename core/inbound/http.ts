@@ -45,10 +45,9 @@ export class HttpProxy {
 
   /** Takes over a client socket; `first` is the chunk already read to sniff the protocol. */
   accept(socket: Socket, first: Buffer): void {
-    socket.pause();
-    socket.unshift(first);
     this.server.emit('connection', socket);
-    socket.resume();
+    // The parser now reads the socket; give it the sniffed chunk as if it had just arrived.
+    socket.emit('data', first);
   }
 
   private authorized(req: http.IncomingMessage): boolean {

@@ -84,7 +84,8 @@ export class MixedInbound implements InboundContext {
       clients.delete(this);
     };
     const inbound = this;
-    this.sniff = function (this: net.Socket, first: Buffer) {
+    this.sniff = function sniff(this: net.Socket, first: Buffer) {
+      this.off('data', sniff);
       inbound.dispatchByFirstByte(this, first);
     };
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
@@ -127,10 +128,11 @@ export class MixedInbound implements InboundContext {
 
   private accept(socket: net.Socket): void {
     this.clients.set(socket, setTimeout(destroySocket, this.handshakeTimeoutMs, socket));
-    socket.once('close', this.forget);
+    // `on`, not `once`: once() wraps every listener in a new closure.
+    socket.on('close', this.forget);
     socket.on('error', ignoreError);
-    socket.once('end', destroyOnEnd);
-    socket.once('data', this.sniff);
+    socket.on('end', destroyOnEnd);
+    socket.on('data', this.sniff);
   }
 
   private dispatchByFirstByte(socket: net.Socket, first: Buffer): void {

@@ -210,6 +210,29 @@ describe('plain HTTP rewriting', () => {
     expect(seen.headers[seen.headers.findIndex((n) => n.toLowerCase() === 'connection') + 1]).toBe('close');
   });
 
+  it('sends the request target as Host, whatever Host the client sent', async () => {
+    const c = await RawClient.connect(h.port);
+    c.write(`GET http://127.0.0.1:${echoPort}/h HTTP/1.1\r\nHost: elsewhere.test\r\nConnection: close\r\n\r\n`);
+    await c.waitClosed();
+    expect(c.received.toString()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(seen.headers).toEqual(expect.arrayContaining(['Host', `127.0.0.1:${echoPort}`]));
+    expect(seen.headers).not.toContain('elsewhere.test');
+  });
+
+  it('answers HEAD without a body and keeps the connection usable', async () => {
+    const c = await RawClient.connect(h.port);
+    c.write(`HEAD ${target.url('/bytes/100')} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await c.waitForBytes(1);
+    await new Promise((r) => setTimeout(r, 50));
+    const head = c.received.toString();
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(head).toMatch(/\r\ncontent-length: 100\r\n/i);
+    expect(head.endsWith('\r\n\r\n')).toBe(true);
+    c.write(`GET ${target.url('/hello')} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    await c.waitClosed();
+    expect(c.received.toString().slice(head.length)).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nhello$/);
+  });
+
   it('adds a Host header for an HTTP/1.0 client that sent none', async () => {
     const c = await RawClient.connect(h.port);
     c.write(`GET http://127.0.0.1:${echoPort}/old HTTP/1.0\r\n\r\n`);
@@ -220,6 +243,24 @@ describe('plain HTTP rewriting', () => {
     expect(c.received.toString()).not.toMatch(/transfer-encoding/i);
     expect(seen.url).toBe('/old');
     expect(seen.headers).toEqual(expect.arrayContaining(['Host', `127.0.0.1:${echoPort}`]));
+  });
+});
+
+describe('early data', () => {
+  it('relays bytes a client sends right behind its CONNECT request', async () => {
+    const c = await RawClient.connect(h.port);
+    c.write(`CONNECT 127.0.0.1:${target.port} HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    await c.waitClosed();
+    expect(c.received.toString()).toMatch(/^HTTP\/1\.1 200 Connection established\r\n\r\nHTTP\/1\.1 200 OK[\s\S]*\r\n\r\nhello$/);
+  });
+
+  it('relays bytes a client sends right behind its SOCKS4a request', async () => {
+    const c = await RawClient.connect(h.port);
+    const req = Buffer.concat([Buffer.from([0x04, 0x01, target.port >> 8, target.port & 0xff, 0, 0, 0, 1, 0x00]), Buffer.from('127.0.0.1\0')]);
+    c.write(Buffer.concat([req, Buffer.from('GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]));
+    await c.waitClosed();
+    expect([...c.received.subarray(0, 8)]).toEqual([0x00, 0x5a, 0, 0, 0, 0, 0, 0]);
+    expect(c.received.subarray(8).toString()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*hello$/);
   });
 });
 

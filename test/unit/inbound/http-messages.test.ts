@@ -36,7 +36,8 @@ describe('parseAbsoluteHttpUrl', () => {
   it('fills in the defaults', () => {
     expect(parseAbsoluteHttpUrl('http://example.com')).toMatchObject({ port: 80, path: '/' });
     expect(parseAbsoluteHttpUrl('HTTP://example.com?q')).toMatchObject({ host: 'example.com', path: '/?q' });
-    expect(parseAbsoluteHttpUrl('http://[::1]:81/x#frag')).toMatchObject({ host: '::1', port: 81, path: '/x' });
+    expect(parseAbsoluteHttpUrl('http://[::1]:81/x#frag')).toMatchObject({ host: '::1', port: 81, path: '/x', authority: '[::1]:81' });
+    expect(parseAbsoluteHttpUrl('http://u:p@a.test/')).toMatchObject({ host: 'a.test', port: 80, authority: 'a.test' });
   });
 
   it.each(['/', '/index.html', 'https://example.com/', 'http:/x', 'http://', 'http://:80/', 'ftp://x/'])('rejects %s', (url) => {
@@ -51,8 +52,9 @@ describe('hop-by-hop headers', () => {
     expect(forwardedRequestHeaders(raw, 'a.test')).toEqual(['Host', 'a.test', 'Transfer-Encoding', 'chunked', 'Accept', '*/*']);
   });
 
-  it('adds Host from the request target when missing', () => {
+  it('sends the request target as Host (added when missing, replacing what the client sent)', () => {
     expect(forwardedRequestHeaders(['Accept', '*/*'], '[::1]:81')).toEqual(['Accept', '*/*', 'Host', '[::1]:81']);
+    expect(forwardedRequestHeaders(['host', 'evil.test', 'Accept', '*/*', 'Host', 'twice.test'], 'a.test:8080')).toEqual(['host', 'a.test:8080', 'Accept', '*/*']);
   });
 
   it('drops hop-by-hop fields and the framing from responses', () => {
