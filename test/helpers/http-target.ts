@@ -14,6 +14,8 @@ export interface HttpTarget {
   port: number;
   url(path: string): string;
   hits: Map<string, number>;
+  /** Requests per client address: which upstream proxy a request came through, when each binds its own 127.0.0.x. */
+  sources: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,10 @@ export function expectedSha256(n: number): string {
 
 export async function startHttpTarget(host = '127.0.0.1'): Promise<HttpTarget> {
   const hits = new Map<string, number>();
+  const sources = new Map<string, number>();
   const server = http.createServer((req, res) => {
+    const from = req.socket.remoteAddress ?? '';
+    sources.set(from, (sources.get(from) ?? 0) + 1);
     const url = new URL(req.url ?? '/', 'http://x');
     const [, head, arg] = url.pathname.split('/');
     hits.set(head ?? '', (hits.get(head ?? '') ?? 0) + 1);
@@ -76,6 +81,7 @@ export async function startHttpTarget(host = '127.0.0.1'): Promise<HttpTarget> {
   return {
     port,
     hits,
+    sources,
     url: (path) => `http://${host}:${port}${path}`,
     close: () =>
       new Promise((r) => {

@@ -50,8 +50,9 @@ function asReferenceServer(port: number, proc: RunningProcess, cleanup?: () => P
 }
 
 /** microsocks on 127.0.0.1; with user and pass it requires RFC 1929 username/password auth. */
-export async function startMicrosocks(opts: { user?: string; pass?: string } = {}): Promise<ReferenceServer> {
-  const auth = opts.user !== undefined ? ['-u', opts.user, '-P', opts.pass ?? ''] : [];
+/** `bindOutgoing` (e.g. 127.0.0.2) makes its connections to targets come from that address, so a target can tell upstreams apart. */
+export async function startMicrosocks(opts: { user?: string; pass?: string; bindOutgoing?: string } = {}): Promise<ReferenceServer> {
+  const auth = [...(opts.user !== undefined ? ['-u', opts.user, '-P', opts.pass ?? ''] : []), ...(opts.bindOutgoing ? ['-b', opts.bindOutgoing] : [])];
   const { port, proc } = await onFreePort((p) => startProcess('microsocks', ['-i', '127.0.0.1', '-p', String(p), ...auth], p));
   return asReferenceServer(port, proc);
 }
