@@ -29,11 +29,18 @@ export async function forwardRequest(ctx: InboundContext, req: http.IncomingMess
     return;
   }
   const { upstream, tracked } = opened;
+  // Failures surface through the request below; this keeps a late reset from going unheard.
+  upstream.on('error', ignore);
+  if (res.destroyed) {
+    // The client left while we dialled.
+    upstream.destroy();
+    tracked.finish();
+    return;
+  }
   res.once('close', () => {
     upstream.destroy();
     tracked.finish();
   });
-  if (res.destroyed) return; // the client left while we dialled; the close handler above has run or will
 
   const headers = forwardedRequestHeaders(req.rawHeaders, target.authority);
   headers.push('Connection', 'close');

@@ -24,6 +24,8 @@ export interface InboundHarness {
   outbound: Outbound;
   direct: Outbound;
   reject: Outbound;
+  /** Makes the route answer after this many ms (a slow rule or dial), to test clients that leave meanwhile. */
+  routeDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -32,9 +34,10 @@ export async function startInbound(options: MixedInboundOptions = {}): Promise<I
   const tracker = new ConnectionTracker(stats);
   const direct = createDirect();
   const reject = createReject();
-  const h = { stats, tracker, routed: [] as ConnectionMeta[], outbound: direct, direct, reject } as InboundHarness;
-  const dispatcher = new RoutingDispatcher((meta) => {
+  const h = { stats, tracker, routed: [] as ConnectionMeta[], outbound: direct, direct, reject, routeDelayMs: 0 } as InboundHarness;
+  const dispatcher = new RoutingDispatcher(async (meta) => {
     h.routed.push(meta);
+    if (h.routeDelayMs > 0) await new Promise((r) => setTimeout(r, h.routeDelayMs));
     return { outbound: h.outbound, rule: 'MATCH', payload: '' };
   }, tracker);
   h.inbound = new MixedInbound(dispatcher, { host: '127.0.0.1', port: 0, handshakeTimeoutMs: 400, ...options });

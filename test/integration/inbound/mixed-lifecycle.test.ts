@@ -45,6 +45,35 @@ describe('listener lifecycle', () => {
     expect(make).not.toThrow(/secretwithoutcolon/);
   });
 
+  it('finishes the tracked connection of a client that left while its request was being routed', async () => {
+    const h = await startInbound();
+    h.routeDelayMs = 150;
+    const clients = await Promise.all([RawClient.connect(h.port), RawClient.connect(h.port), RawClient.connect(h.port)]);
+    clients[0]!.write(Buffer.concat([SOCKS5_NO_AUTH_GREETING, socks5ConnectIPv4('127.0.0.1', target.port)]));
+    clients[1]!.write(`CONNECT 127.0.0.1:${target.port} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    clients[2]!.write(`GET ${target.url('/hello')} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await waitUntil(() => h.routed.length === 3, 2000, 'three requests routed');
+    for (const c of clients) c.destroy();
+    await waitUntil(() => h.stats.counter('DIRECT').connections === 3, 2000, 'three dials done');
+    await waitUntil(() => h.tracker.size === 0 && h.stats.total.active === 0, 2000, `nothing left open: ${h.tracker.list().map((t) => t.meta.inbound)}`);
+    await h.close();
+  });
+
+  it('still answers a client that half-closed right after its request, while it was being routed', async () => {
+    const h = await startInbound();
+    h.routeDelayMs = 150;
+    const get = 'GET /hello HTTP/1.1\r\nHost: x\r\n\r\n';
+    const socks = await RawClient.connect(h.port);
+    socks.socket.end(Buffer.concat([SOCKS5_NO_AUTH_GREETING, socks5ConnectIPv4('127.0.0.1', target.port), Buffer.from(get)]));
+    const connect = await RawClient.connect(h.port);
+    connect.socket.end(`CONNECT 127.0.0.1:${target.port} HTTP/1.1\r\nHost: x\r\n\r\n${get}`);
+    await Promise.all([socks.waitClosed(), connect.waitClosed()]);
+    expect(socks.received.subarray(12).toString()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nhello$/);
+    expect(connect.received.toString()).toMatch(/^HTTP\/1\.1 200 Connection established\r\n\r\nHTTP\/1\.1 200 OK[\s\S]*hello$/);
+    await waitUntil(() => h.tracker.size === 0, 2000, 'tunnels finished');
+    await h.close();
+  });
+
   it('close() ends relaying, mid-handshake and idle keep-alive clients, then resolves', async () => {
     const h = await startInbound({ handshakeTimeoutMs: 60_000 });
     // A SOCKS5 tunnel that is relaying (a slow response in flight).
