@@ -27,6 +27,12 @@ export interface ControlledSocks5 {
   /** Client connections open now, and the most ever open at once. */
   readonly open: number;
   readonly maxOpen: number;
+  /**
+   * CONNECTs waiting out their delay now, and the most at once. Unlike `open`, this has no race with a
+   * client's close still in flight: a client only sends its next CONNECT after this one was answered.
+   */
+  readonly pending: number;
+  readonly maxPending: number;
   /** Date.now() of every accepted connection, in order. */
   readonly acceptTimes: readonly number[];
   /** Destination of every CONNECT, `host:port`. */
@@ -37,7 +43,7 @@ export interface ControlledSocks5 {
 
 export async function startControlledSocks5(initial: Partial<Socks5Behaviour> = {}): Promise<ControlledSocks5> {
   const behaviour: Socks5Behaviour = { delayMs: 0, drop: false, ...initial };
-  const stats = { accepted: 0, connects: 0, open: 0, maxOpen: 0, acceptTimes: [] as number[], destinations: [] as string[] };
+  const stats = { accepted: 0, connects: 0, open: 0, maxOpen: 0, pending: 0, maxPending: 0, acceptTimes: [] as number[], destinations: [] as string[] };
   const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -87,7 +93,12 @@ export async function startControlledSocks5(initial: Partial<Socks5Behaviour> = 
         stats.destinations.push(`${request.host}:${request.port}`);
         const rest = buf.subarray(request.length);
         const rate = behaviour.bytesPerSecond;
-        later(behaviour.delayMs, () => connect(client, request.host, request.port, rest, rate));
+        stats.pending++;
+        stats.maxPending = Math.max(stats.maxPending, stats.pending);
+        later(behaviour.delayMs, () => {
+          stats.pending--;
+          connect(client, request.host, request.port, rest, rate);
+        });
       }
     };
     client.on('data', onData);
@@ -182,6 +193,12 @@ export async function startControlledSocks5(initial: Partial<Socks5Behaviour> = 
     get maxOpen() {
       return stats.maxOpen;
     },
+    get pending() {
+      return stats.pending;
+    },
+    get maxPending() {
+      return stats.maxPending;
+    },
     get acceptTimes() {
       return stats.acceptTimes;
     },
@@ -192,6 +209,7 @@ export async function startControlledSocks5(initial: Partial<Socks5Behaviour> = 
       stats.accepted = 0;
       stats.connects = 0;
       stats.maxOpen = stats.open;
+      stats.maxPending = stats.pending;
       stats.acceptTimes = [];
       stats.destinations = [];
     },

@@ -1,0 +1,196 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DialContext, Outbound } from '../../../core/adapter/outbound.js';
+import { Pool } from '../../../core/balance/pool.js';
+import { createSocks5 } from '../../../core/protocol/socks5/index.js';
+import { Probes } from '../../../core/probe/probes.js';
+import { ProbeScheduler, type PoolSchedule } from '../../../core/probe/scheduler.js';
+import { TrafficStats } from '../../../core/stats/traffic.js';
+import { startHttpTarget, type HttpTarget } from '../../helpers/http-target.js';
+import { startControlledSocks5, type ControlledSocks5 } from '../../helpers/controlled-socks5.js';
+import { seededRandom } from '../../unit/balance/fixtures.js';
+
+let target: HttpTarget;
+const servers: ControlledSocks5[] = [];
+const schedulers: ProbeScheduler[] = [];
+
+beforeAll(async () => {
+  target = await startHttpTarget();
+});
+afterAll(async () => {
+  await target.close();
+});
+afterEach(async () => {
+  for (const s of schedulers.splice(0)) s.stop();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function upstream(delayMs = 0): Promise<ControlledSocks5> {
+  const s = await startControlledSocks5({ delayMs });
+  servers.push(s);
+  return s;
+}
+
+const socks5 = (name: string, server: ControlledSocks5): Outbound => createSocks5({ name, type: 'socks5', server: '127.0.0.1', port: server.port });
+
+interface Setup {
+  pool: Pool;
+  probes: Probes;
+  scheduler: ProbeScheduler;
+}
+
+function setup(members: Outbound[], schedule: Omit<PoolSchedule, 'pool'>, extra: { stats?: TrafficStats; strategy?: string; maxFailedTimes?: number; concurrency?: number } = {}): Setup {
+  const pool = new Pool({ name: 'auto', type: 'load-balance', strategy: extra.strategy ?? 'round-robin', members, maxFailedTimes: extra.maxFailedTimes });
+  const pools = new Map([['auto', pool]]);
+  const outbounds = new Map<string, Outbound>(members.map((m) => [m.name, m]));
+  const probes = new Probes({
+    outbounds,
+    pools,
+    poolSettings: new Map([['auto', { url: target.url('/hello'), timeoutMs: 400, mode: 'http' as const }]]),
+    concurrency: extra.concurrency,
+    stats: extra.stats,
+  });
+  const scheduler = new ProbeScheduler(probes, pools, [{ pool: 'auto', ...schedule }], { stats: extra.stats, random: seededRandom(5) });
+  schedulers.push(scheduler);
+  return { pool, probes, scheduler };
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<number> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return Date.now() - started;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function ctx(): DialContext {
+  return {
+    meta: { id: 't', network: 'tcp', inbound: 'socks5', source: { address: '127.0.0.1', port: 1 }, destination: { host: '127.0.0.1', port: target.port }, startedAt: 0 },
+    chain: ['auto'],
+  };
+}
+
+const aliveIn = (pool: Pool, name: string) => pool.snapshot().members.find((m) => m.name === name)!.alive;
+
+describe('probe scheduler over real socks5 members', () => {
+  it('marks a dead upstream dead within one interval, the pool skips it, and it is revived after it returns', async () => {
+    const [sa, sb] = [await upstream(), await upstream()];
+    const { pool, probes, scheduler } = setup([socks5('a', sa), socks5('b', sb)], { intervalMs: 300 });
+    scheduler.start();
+    await until('first round', () => probes.health('a')?.alive === true && probes.health('b')?.alive === true);
+
+    sa.set({ drop: true });
+    const deadAfter = await until('a marked dead', () => !aliveIn(pool, 'a'));
+    expect(deadAfter).toBeLessThanOrEqual(300 * 1.1 + 150);
+    expect(probes.health('a')).toMatchObject({ alive: false, latest: { ok: false, error: { code: 'UPSTREAM_CLOSED' } } });
+
+    // Every strategy pick skips it: ten dials all land on b, none is even tried on a.
+    const acceptedBefore = sa.accepted;
+    for (let i = 0; i < 10; i++) {
+      const c = ctx();
+      const stream = await pool.dial({ host: '127.0.0.1', port: target.port }, c);
+      stream.destroy();
+      expect(c.chain).toEqual(['auto', 'b']);
+    }
+    expect(sa.accepted - acceptedBefore).toBeLessThanOrEqual(1); // at most one scheduled probe, no dial
+
+    sa.set({ drop: false });
+    const revivedAfter = await until('a revived', () => aliveIn(pool, 'a'));
+    expect(revivedAfter).toBeLessThanOrEqual(300 * 1.1 + 150);
+    expect(probes.health('a')!.alive).toBe(true);
+  });
+
+  it('feeds measured latency to the pool, so least-latency picks the faster member', async () => {
+    const [slow, fast] = [await upstream(120), await upstream(20)];
+    const { pool, scheduler } = setup([socks5('slow', slow), socks5('fast', fast)], { intervalMs: 10_000 }, { strategy: 'least-latency' });
+    scheduler.start();
+    await until('latencies', () => pool.snapshot().members.every((m) => m.latencyMs !== null));
+    const [s, f] = pool.snapshot().members;
+    expect(s!.latencyMs!).toBeGreaterThanOrEqual(96);
+    expect(f!.latencyMs!).toBeLessThan(60);
+    const c = ctx();
+    (await pool.dial({ host: '127.0.0.1', port: target.port }, c)).destroy();
+    expect(c.chain).toEqual(['auto', 'fast']);
+  });
+
+  it('never has more than `concurrency` probes open at once, counted at the server', async () => {
+    const server = await upstream(100);
+    const members = Array.from({ length: 40 }, (_, i) => socks5(`m${i}`, server));
+    const { probes } = setup(members, { intervalMs: 60_000 }, { concurrency: 4 });
+    const started = Date.now();
+    const results = await probes.testPool('auto');
+    const took = Date.now() - started;
+    expect(results.map((r) => r.name)).toEqual(members.map((m) => m.name));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(server.connects).toBe(40);
+    expect(server.maxPending).toBe(4);
+    expect(took).toBeGreaterThanOrEqual(10 * 100 - 20); // ceil(40 / 4) rounds of 100 ms
+    expect(took).toBeLessThan(10 * 100 * 1.5);
+  });
+
+  it('spaces rounds by the interval ±10%', async () => {
+    const server = await upstream();
+    const { scheduler } = setup([socks5('a', server)], { intervalMs: 150 });
+    scheduler.start();
+    await until('seven rounds', () => server.accepted >= 7, 5000);
+    scheduler.stop();
+    const t = server.acceptTimes;
+    const gaps = t.slice(1).map((x, i) => x - t[i]!);
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(150 * 0.9 - 5);
+      expect(gap).toBeLessThanOrEqual(150 * 1.1 + 60); // timer slack on a busy machine
+    }
+    expect(new Set(gaps).size).toBeGreaterThan(1); // jitter, not a fixed period
+  });
+
+  it('pauses a pool that carried no traffic for idle-timeout and resumes at once when traffic returns', async () => {
+    const server = await upstream();
+    const stats = new TrafficStats();
+    const { scheduler } = setup([socks5('a', server)], { intervalMs: 100, idleTimeoutMs: 250 }, { stats });
+    scheduler.start();
+    await until('paused', () => scheduler.isPaused('auto'), 2000);
+    const roundsWhenPaused = server.accepted;
+    expect(roundsWhenPaused).toBeGreaterThanOrEqual(2);
+    expect(roundsWhenPaused).toBeLessThanOrEqual(5);
+    await sleep(350);
+    expect(server.accepted).toBe(roundsWhenPaused);
+
+    // A connection through the pool (as the tracker counts it) and the next stats tick.
+    stats.counter('auto').connections++;
+    stats.tick();
+    expect(scheduler.isPaused('auto')).toBe(false);
+    await until('a round right away', () => server.accepted > roundsWhenPaused, 80);
+  });
+
+  it('re-probes a member at once when passive failures eject it', async () => {
+    const [sa, sb] = [await upstream(), await upstream()];
+    const { pool, probes, scheduler } = setup([socks5('a', sa), socks5('b', sb)], { intervalMs: 60_000 }, { maxFailedTimes: 1 });
+    scheduler.start();
+    await until('first round', () => probes.health('a')?.alive === true && probes.health('b')?.alive === true);
+    const before = probes.health('a')!.latest!.at;
+    await sleep(2); // so the re-probe's timestamp is later
+    sa.set({ drop: true });
+    const c = ctx();
+    (await pool.dial({ host: '127.0.0.1', port: target.port }, c)).destroy(); // a fails, ejected, retried on b
+    expect(c.chain).toEqual(['auto', 'b']);
+    expect(pool.snapshot().members[0]!.ejectedUntil).not.toBeNull();
+    // The next scheduled round is a minute away: only the re-probe can find it dead this soon.
+    await until('a known dead', () => probes.health('a')!.alive === false, 1000);
+    expect(probes.health('a')!.latest!.at).toBeGreaterThan(before);
+    expect(probes.health('a')!.latest).toMatchObject({ ok: false, error: { code: 'UPSTREAM_CLOSED' } });
+  });
+
+  it('stop() ends the rounds', async () => {
+    const server = await upstream();
+    const { scheduler } = setup([socks5('a', server)], { intervalMs: 50 });
+    scheduler.start();
+    await until('two rounds', () => server.accepted >= 2);
+    scheduler.stop();
+    await sleep(30);
+    const after = server.accepted;
+    await sleep(200);
+    expect(server.accepted).toBe(after);
+  });
+});
