@@ -19,7 +19,7 @@ import { DEFAULT_LATENCY_TIMEOUT_MS, DEFAULT_LATENCY_URL, measureLatency, type L
 import { DEFAULT_SPEED_MAX_BYTES, DEFAULT_SPEED_MAX_MS, DEFAULT_SPEED_URL, measureSpeed, type SpeedProbe } from './speed.js';
 import { LatencyWindowTracker, DEFAULT_WINDOW_SIZE } from './window.js';
 import { MemoryProbeHistory, SAMPLE_RETENTION_MS, type ProbeHistoryStore, type DailyProbeAggregate } from './history.js';
-import { trendOf } from './trend.js';
+import { trendOf, type Trend } from './trend.js';
 
 /** The latency test a pool asks for (its `url`, `timeout`...). */
 export interface PoolProbeSettings {
@@ -74,7 +74,14 @@ interface OutboundState {
   latest?: LatencyResult;
   window: LatencyWindowTracker;
   speed?: SpeedResult;
+  trend?: { value: Trend; at: number };
 }
+
+/**
+ * A trend compares hours of samples, so it is recomputed at most this often: the API asks for every
+ * server's health once a second, and reading 24 h of samples per server each time would be waste.
+ */
+export const TREND_CACHE_MS = 60_000;
 
 /**
  * The probe service the controller API and the scheduler use (ProbeService). Runs latency and speed tests
@@ -175,14 +182,21 @@ export class Probes implements ProbeService {
         failureRate: window.loss,
         speedMbps: state.speed?.ok ? state.speed.mbps : undefined,
       });
-      const now = this.clock.now();
-      health.trend = trendOf(this.safeHistory(outbound, { since: now - SAMPLE_RETENTION_MS, kind: 'latency' }), now);
+      health.trend = this.trend(outbound, state);
     }
     return health;
   }
 
   history(outbound: string, options: { since?: number; kind?: 'latency' | 'speed' } = {}): HistorySample[] {
     return this.safeHistory(outbound, options);
+  }
+
+  private trend(outbound: string, state: OutboundState): Trend {
+    const now = this.clock.now();
+    if (state.trend && now - state.trend.at < TREND_CACHE_MS && now >= state.trend.at) return state.trend.value;
+    const value = trendOf(this.safeHistory(outbound, { since: now - SAMPLE_RETENTION_MS, kind: 'latency' }), now);
+    state.trend = { value, at: now };
+    return value;
   }
 
   /** Daily aggregates (30 days) of one outbound, for the history view; not part of ProbeService yet. */

@@ -23,7 +23,7 @@ afterAll(async () => {
   await Promise.all([fast.close(), slow.close(), target.close()]);
 });
 
-function build(options: { history?: ProbeHistoryStore; stats?: TrafficStats } = {}) {
+function build(options: { history?: ProbeHistoryStore; stats?: TrafficStats; clock?: { now(): number } } = {}) {
   const a: Outbound = createSocks5({ name: 'a', type: 'socks5', server: '127.0.0.1', port: fast.port });
   const b: Outbound = createSocks5({ name: 'b', type: 'socks5', server: '127.0.0.1', port: slow.port });
   const auto = new Pool({ name: 'auto', type: 'url-test', members: [a, b] });
@@ -43,6 +43,7 @@ function build(options: { history?: ProbeHistoryStore; stats?: TrafficStats } = 
     endpointOf: (name) => (name === 'a' ? { address: '127.0.0.1', port: fast.port } : undefined),
     history: options.history,
     stats: options.stats,
+    clock: options.clock,
   });
   return { probes, auto, other };
 }
@@ -123,6 +124,20 @@ describe('Probes (the ProbeService)', () => {
     expect(speed).toMatchObject({ ok: true, bytes: 200000 });
     expect(probes.health('a')!.speed).toBe(speed);
     expect(probes.history('a', { kind: 'speed' }).map((s: HistorySample) => s.value)).toEqual([speed.mbps]);
+  });
+
+  it('derives the trend from history, recomputing it at most once a minute', async () => {
+    const clock = { t: Date.UTC(2025, 0, 1, 12), now: () => clock.t };
+    const history = new MemoryProbeHistory();
+    for (let h = 2; h <= 6; h++) history.record('a', { at: clock.t - h * 3600_000, kind: 'latency', value: 400, error: null });
+    const { probes } = build({ history, clock });
+    for (let i = 0; i < 3; i++) await probes.testLatency('a'); // ~10 ms now, against 400 ms before
+    expect(probes.health('a')!.trend).toBe('improving');
+    for (let i = 0; i < 10; i++) history.record('a', { at: clock.t - 1000 - i, kind: 'latency', value: 900, error: null });
+    clock.t += 30_000;
+    expect(probes.health('a')!.trend).toBe('improving'); // cached
+    clock.t += 31_000;
+    expect(probes.health('a')!.trend).toBe('degrading');
   });
 
   it('keeps probing when the history store fails', async () => {
