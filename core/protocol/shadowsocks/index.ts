@@ -1,0 +1,72 @@
+import type { Duplex } from 'node:stream';
+import type { Destination, DialContext, Outbound } from '../../adapter/outbound.js';
+import type { Transport } from '../../adapter/transport.js';
+import { ProxyError } from '../../adapter/errors.js';
+import type { ProtocolRegistry } from '../registry.js';
+import { tcpTransport } from '../../transport/tcp.js';
+import { shadowsocksSchema, type ShadowsocksConfig } from './config.js';
+import { RequestEncoder, ResponseDecoder, type FramingOptions } from './framing.js';
+import { methodKey } from './keys.js';
+import { findMethod } from './methods.js';
+import { ShadowsocksStream } from './stream.js';
+
+export { shadowsocksSchema, type ShadowsocksConfig } from './config.js';
+
+export interface ShadowsocksOptions {
+  /** The byte pipe to the server; TCP unless a plugin or test says otherwise. */
+  transport?: Transport;
+  /** Clock for SIP022 header times. */
+  now?: () => number;
+}
+
+/**
+ * A Shadowsocks server as an outbound (SIP004 AEAD and SIP022 2022 ciphers):
+ *
+ *   caller → shadowsocks (encrypt, target in first chunk) → transport → ss server → destination
+ *
+ * The dial resolves once the transport is connected and the request header is written: SS has no server
+ * handshake, so a wrong password surfaces on the returned stream as UPSTREAM_AUTH_FAILED.
+ */
+export function createShadowsocks(config: ShadowsocksConfig, options: ShadowsocksOptions = {}): Outbound {
+  const method = findMethod(config.cipher);
+  if (!method) throw new Error(`unknown shadowsocks cipher ${config.cipher}`);
+  // Derived once: EVP_BytesToKey or the decoded PSK. The password itself is not kept.
+  const framing: FramingOptions = { method, key: methodKey(method, config.password), now: options.now };
+  const transport = options.transport ?? tcpTransport;
+  const name = config.name;
+  const server = `${config.server}:${config.port}`;
+
+  async function dial(destination: Destination, ctx: DialContext): Promise<Duplex> {
+    const encoder = new RequestEncoder(framing);
+    let header: Buffer;
+    try {
+      header = Buffer.concat(encoder.header(destination));
+    } catch (err) {
+      throw new ProxyError('HOST_UNREACHABLE', `cannot address ${destination.host}: ${(err as Error).message}`, { outbound: name, cause: err });
+    }
+    const decoder = new ResponseDecoder(framing, method!.edition === '2022' ? encoder.salt : undefined);
+    let inner: Duplex;
+    try {
+      inner = await transport.connect({ host: config.server, port: config.port }, { signal: ctx.signal });
+    } catch (err) {
+      throw withOutbound(err, name, `connect to shadowsocks server ${server}`);
+    }
+    return new ShadowsocksStream(inner, { encoder, decoder, header, outbound: name, server });
+  }
+
+  return { name, type: 'ss', dial };
+}
+
+function withOutbound(err: unknown, outbound: string, what: string): ProxyError {
+  if (err instanceof ProxyError) return new ProxyError(err.code, err.message, { cause: err.cause ?? err, outbound });
+  const e = err as NodeJS.ErrnoException;
+  return new ProxyError('INTERNAL', `${what}: ${e?.message ?? String(err)}`, { cause: err, outbound });
+}
+
+export function register(registry: ProtocolRegistry): void {
+  registry.register({
+    type: 'ss',
+    schema: shadowsocksSchema,
+    create: (config: ShadowsocksConfig) => createShadowsocks(config),
+  });
+}
