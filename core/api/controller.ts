@@ -70,7 +70,8 @@ export class Controller {
   private readonly api: ApiContext;
   private readonly logger: Logger;
   private readonly uiDir: string;
-  private streams = 0;
+  /** The stop function of every stream running now. */
+  private readonly streams = new Set<() => void>();
   private bound?: ControllerAddress;
 
   constructor(
@@ -93,7 +94,7 @@ export class Controller {
 
   /** Streams (WebSocket or newline-delimited JSON) open now; 0 once every client has gone. */
   get activeStreams(): number {
-    return this.streams;
+    return this.streams.size;
   }
 
   get address(): ControllerAddress | undefined {
@@ -126,6 +127,7 @@ export class Controller {
 
   /** Ends every stream and connection, then stops listening. */
   async close(): Promise<void> {
+    for (const stop of [...this.streams]) stop();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
     if (!this.server.listening) return;
@@ -188,6 +190,7 @@ export class Controller {
   /** Plain HTTP clients (mihomo's own CLI, curl) get one JSON document per line. */
   private streamLines(source: StreamSource, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.flushHeaders(); // event streams (logs) may not have a first frame for a while
     const stop = this.track(
       source((frame) => {
         if (!res.writableNeedDrain && !res.destroyed) res.write(`${JSON.stringify(frame)}\n`);
@@ -230,14 +233,12 @@ export class Controller {
 
   /** Counts a running stream; the returned stop runs once, however many ways the client leaves. */
   private track(stop: () => void): () => void {
-    this.streams++;
-    let running = true;
-    return () => {
-      if (!running) return;
-      running = false;
-      this.streams--;
+    const once = () => {
+      if (!this.streams.delete(once)) return;
       stop();
     };
+    this.streams.add(once);
+    return once;
   }
 
   private fail(res: ServerResponse, err: unknown): void {

@@ -24,7 +24,7 @@ export class Router<R> {
 
   add(method: Method, pattern: string, route: R): void {
     const segments = split(pattern);
-    if (this.entries.some((e) => e.method === method && e.segments.join('/') === segments.join('/'))) {
+    if (this.entries.some((e) => e.method === method && shape(e.segments) === shape(segments))) {
       throw new Error(`route ${method} ${pattern} added twice`);
     }
     this.entries.push({ method, segments, route });
@@ -70,5 +70,8 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
   }
   return params;
 }
+
+/** `/proxies/:name` and `/proxies/:id` would match the same paths. */
+const shape = (segments: string[]) => segments.map((s) => (s.startsWith(':') ? ':' : s)).join('/');
 
 const paramCount = (segments: string[]) => segments.filter((s) => s.startsWith(':')).length;
