@@ -74,7 +74,8 @@ describe('controller security', () => {
 
   it.each(allRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s answers 401 {message} without the secret', async (_, route) => {
     const p = concretePath(route);
-    for (const headers of [{}, { authorization: 'Bearer wrong-secret' }, { authorization: `Basic ${TEST_SECRET}` }, { authorization: TEST_SECRET }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-secret' }, { authorization: `Basic ${TEST_SECRET}` }, { authorization: TEST_SECRET }];
+    for (const headers of attempts) {
       const res = await statusOf(h.address.port, route.method, p, headers);
       expect(res.status, `${route.method} ${p} with ${JSON.stringify(headers)}`).toBe(401);
       expect(JSON.parse(res.body)).toEqual({ message: expect.stringMatching(/^Unauthorized/) });
