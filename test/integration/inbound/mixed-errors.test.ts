@@ -112,7 +112,7 @@ describe('SOCKS5 refusals', () => {
     expect([...got]).toEqual([0x05, 0xff]);
   });
 
-  it('closes on a greeting with an unknown sub-negotiation version', async () => {
+  it('answers a user/pass message of an unknown version with RFC 1929 failure', async () => {
     const got = await exchange(authed.port, [Buffer.from([0x05, 0x01, 0x02]), Buffer.from([0x07, 0x01, 0x61, 0x01, 0x62])], [2]);
     expect([...got]).toEqual([0x05, 0x02, 0x01, 0x01]);
   });
