@@ -44,7 +44,8 @@ function absoluteTable(results: SubjectResult[], config: BenchConfig): Table {
     }
     for (const [step, err] of Object.entries(r.failures)) notes.push(`${r.label}, ${step}: ${err}`);
     if (r.rate && r.rate.errors > 0) notes.push(`${r.label}: ${r.rate.errors} failed connections during the rate test (e.g. ${r.rate.errorSample})`);
-    if (r.exit && r.exit.code !== 0 && r.exit.code !== null) notes.push(`${r.label}: exited with code ${r.exit.code} on SIGTERM`);
+    if (r.exit?.signal === 'SIGKILL') notes.push(`${r.label}: did not exit after SIGTERM and was killed`);
+    else if (r.exit && r.exit.code !== 0 && r.exit.code !== null) notes.push(`${r.label}: ended with exit code ${r.exit.code} (0 expected on SIGTERM)`);
     return [r.label, ...ms.map((m) => (m.proxyOnly && r.id === 'direct' ? '—' : r.failures[m.step] ? 'failed' : fmt(m.value(r))))];
   });
   return { title: 'core: absolute figures', columns: ['subject', ...ms.map((m) => m.column)], rows, notes };
