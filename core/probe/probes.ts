@@ -122,22 +122,10 @@ export class Probes implements ProbeService {
    * One latency test now. Settings: `options`, else those of the first pool holding the outbound, else the
    * defaults. The same test already running is joined rather than run twice.
    */
-  testLatency(outbound: string, options: LatencyTestOptions = {}): Promise<LatencyResult> {
-    const target = this.options.outbounds.get(outbound);
-    if (!target) return Promise.reject(new UnknownProbeTargetError('outbound', outbound));
-    const probe = this.latencyProbe(outbound, this.settingsFor(this.containing.get(outbound)?.[0]?.name), options);
-    const key = JSON.stringify([outbound, probe.url, probe.mode, probe.timeoutMs, probe.expectedStatus ?? null]);
-    const running = this.inFlight.get(key);
-    if (running) return running;
-    const test = this.limiter
-      .run(() => measureLatency(target, probe, this.clock))
-      .then((result) => {
-        this.recordLatency(result);
-        return result;
-      })
-      .finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, test);
-    return test;
+  async testLatency(outbound: string, options: LatencyTestOptions = {}): Promise<LatencyResult> {
+    const result = await this.measure(outbound, options);
+    this.tellPools([result]);
+    return result;
   }
 
   /** Every member (and backup) of a pool now, with the pool's settings unless `options` says otherwise. */
@@ -152,7 +140,11 @@ export class Probes implements ProbeService {
       expectedStatus: options.expectedStatus ?? (settings.expectedStatus ? [...settings.expectedStatus] : undefined),
       mode: options.mode ?? settings.mode,
     };
-    return Promise.all([...new Set([...members, ...backup])].map((name) => this.testLatency(name, merged)));
+    const names = [...new Set([...members, ...backup])];
+    return Promise.all(names.map((name) => this.measure(name, merged))).then((results) => {
+      this.tellPools(results, { wholePool: true });
+      return results;
+    });
   }
 
   /** One bounded download now; waits for any speed test already running (see speedConcurrency). */
@@ -242,15 +234,49 @@ export class Probes implements ProbeService {
     return s;
   }
 
+  /** Runs (or joins) one latency test and records it in the outbound's state and history. */
+  private measure(outbound: string, options: LatencyTestOptions): Promise<LatencyResult> {
+    const target = this.options.outbounds.get(outbound);
+    if (!target) return Promise.reject(new UnknownProbeTargetError('outbound', outbound));
+    const probe = this.latencyProbe(outbound, this.settingsFor(this.containing.get(outbound)?.[0]?.name), options);
+    const key = JSON.stringify([outbound, probe.url, probe.mode, probe.timeoutMs, probe.expectedStatus ?? null]);
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const test = this.limiter
+      .run(() => measureLatency(target, probe, this.clock))
+      .then((result) => {
+        this.recordLatency(result);
+        return result;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, test);
+    return test;
+  }
+
+  /**
+   * Hands results to every pool holding each member (alive is a property of the server, whichever pool
+   * asked): a failed probe takes the member out until one succeeds. Except when a whole pool failed in one
+   * round: then the test URL or our own network is the likelier culprit, and taking every member out would
+   * turn a blocked test URL into an outage, so the pools keep their members and passive health decides
+   * (mihomo likewise falls back to its first proxy when none is alive). health() still reports them down.
+   */
+  private tellPools(results: readonly LatencyResult[], round: { wholePool?: boolean } = {}): void {
+    if (round.wholePool && results.length > 0 && results.every((r) => !r.ok)) {
+      this.logger.warn({ members: results.length, code: results[0]!.error?.code }, 'every member failed its probe: pool left as it was');
+      return;
+    }
+    for (const result of results) {
+      for (const pool of this.containing.get(result.name) ?? []) {
+        pool.setProbeState(result.name, result.ok ? { alive: true, latencyMs: result.latencyMs } : { alive: false });
+      }
+    }
+  }
+
   private recordLatency(result: LatencyResult): void {
     const state = this.state(result.name);
     state.latest = result;
     state.alive = result.ok;
     state.window.add(result);
-    // Every pool holding the member hears it: alive is a property of the server, whichever pool asked.
-    for (const pool of this.containing.get(result.name) ?? []) {
-      pool.setProbeState(result.name, result.ok ? { alive: true, latencyMs: result.latencyMs } : { alive: false });
-    }
     if (!result.ok) this.logger.debug({ outbound: result.name, code: result.error?.code }, 'latency probe failed');
     this.store(result.name, { at: result.at, kind: 'latency', value: result.ok ? result.latencyMs! : null, error: result.error?.code ?? null });
     this.emit(result, 'latency');

@@ -136,9 +136,10 @@ export async function startControlledSocks5(initial: Partial<Socks5Behaviour> = 
       from.pipe(to);
       return;
     }
-    // Bucket of 50 ms worth of bytes: small enough that bursts stay within a few percent over a second.
-    const capacity = Math.max(1, Math.floor(rate / 20));
-    let tokens = capacity;
+    // Starts empty (no burst ahead of the rate) and holds 250 ms worth, so a timer that fires late on a busy
+    // machine is caught up on rather than lost: over a second the rate stays the rate.
+    const capacity = Math.max(1, Math.floor(rate / 4));
+    let tokens = 0;
     let last = performance.now();
     const queue: Buffer[] = [];
     let draining = false;
@@ -158,7 +159,7 @@ export async function startControlledSocks5(initial: Partial<Socks5Behaviour> = 
         else queue[0] = head.subarray(n);
         if (!to.destroyed) to.write(head.subarray(0, n));
       }
-      if (queue.length) return later(Math.max(1, Math.ceil(((Math.min(queue[0]!.length, capacity) - tokens) / rate) * 1000)), drain);
+      if (queue.length) return later(Math.max(1, Math.ceil(((Math.min(queue[0]!.length, 16 * 1024) - tokens) / rate) * 1000)), drain);
       draining = false;
       from.resume();
       if (ended) to.end();

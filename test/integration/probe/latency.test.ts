@@ -34,7 +34,7 @@ async function allClosed(): Promise<void> {
 }
 
 describe('latency probe through a real socks5 outbound', () => {
-  it.each([100, 250])('measures an injected %i ms delay within ±20%', async (delayMs) => {
+  it.each([300, 600])('measures an injected %i ms delay within ±20%', async (delayMs) => {
     socks.set({ delayMs });
     const result = await measureLatency(member, probe());
     expect(result).toMatchObject({ name: 'jp1', ok: true, mode: 'http' });

@@ -63,6 +63,24 @@ describe('Probes (the ProbeService)', () => {
     expect(other.snapshot().backup[0]!.latencyMs).toBe(results[0]!.latencyMs);
   });
 
+  it('leaves a pool as it was when every member failed the same round (the test URL is the likelier culprit)', async () => {
+    const { probes, auto } = build();
+    const results = await probes.testPool('auto', { url: target.url('/blocked') }); // 404 through every member
+    expect(results.map((r) => r.error?.code)).toEqual(['UNEXPECTED_STATUS', 'UNEXPECTED_STATUS']);
+    expect(probes.health('a')!.alive).toBe(false); // reported down...
+    expect(auto.snapshot().members.map((m) => m.alive)).toEqual([true, true]); // ...but not taken out
+    // one member failing while another passes is news about that member
+    fast.set({ drop: true });
+    await probes.testPool('auto');
+    fast.set({ drop: false });
+    expect(auto.snapshot().members.map((m) => m.alive)).toEqual([false, true]);
+    // and a single test of one member acts on its own result
+    await probes.testLatency('b', { url: target.url('/blocked') });
+    expect(auto.snapshot().members.map((m) => m.alive)).toEqual([false, false]);
+    await probes.testPool('auto');
+    expect(auto.snapshot().members.map((m) => m.alive)).toEqual([true, true]);
+  });
+
   it('joins a test of the same outbound already running instead of opening a second connection', async () => {
     const { probes } = build();
     slow.resetCounters();
