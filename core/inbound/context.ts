@@ -61,9 +61,6 @@ export async function openTunnel(ctx: InboundContext, socket: Socket, meta: Conn
   // A client that left while we dialled is seen by the relay, which then closes the upstream too.
   if (socket.writable) socket.write(answers.success);
   const done = opened.relay(socket);
-  // relay() forwards the client's FIN from its 'end' event; a client that half-closed while we dialled
-  // has emitted it already (a paused socket still reports EOF), so pass that FIN on here.
-  if (socket.readableEnded && !opened.upstream.writableEnded) opened.upstream.end();
   socket.resume();
   await done;
 }

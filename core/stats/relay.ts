@@ -50,7 +50,11 @@ function pump(from: Duplex, to: Duplex, count: (n: number) => void): void {
       to.once('drain', () => from.resume());
     }
   });
-  from.once('end', () => {
+  const endOther = () => {
     if (!to.destroyed) to.end();
-  });
+  };
+  // A side that already ended before the relay began (a client that sent its request and FIN while we were
+  // still routing) emits no second 'end': pass the FIN on now, once its buffered bytes have flowed.
+  if (from.readableEnded) endOther();
+  else from.once('end', endOther);
 }
