@@ -35,7 +35,9 @@ export class RoutingDispatcher implements Dispatcher {
     try {
       upstream = await decision.outbound.dial(dest, { meta, chain });
     } catch (err) {
-      this.logger.debug({ id: meta.id, dest: `${dest.host}:${dest.port}`, chain, err: (err as Error).message }, 'dial failed');
+      if (this.logger.isLevelEnabled('debug')) {
+        this.logger.debug({ id: meta.id, dest: `${dest.host}:${dest.port}`, chain, err: (err as Error).message }, 'dial failed');
+      }
       throw err;
     }
     let client: Duplex | undefined;
@@ -43,10 +45,13 @@ export class RoutingDispatcher implements Dispatcher {
       upstream.destroy();
       client?.destroy();
     });
-    this.logger.debug(
-      { id: meta.id, inbound: meta.inbound, src: `${meta.source.address}:${meta.source.port}`, dest: `${dest.host}:${dest.port}`, rule: `${decision.rule}${decision.payload ? `,${decision.payload}` : ''}`, chain },
-      'connection opened',
-    );
+    // Built only when it will be written: this runs for every connection.
+    if (this.logger.isLevelEnabled('debug')) {
+      this.logger.debug(
+        { id: meta.id, inbound: meta.inbound, src: `${meta.source.address}:${meta.source.port}`, dest: `${dest.host}:${dest.port}`, rule: `${decision.rule}${decision.payload ? `,${decision.payload}` : ''}`, chain },
+        'connection opened',
+      );
+    }
     return {
       upstream,
       tracked,

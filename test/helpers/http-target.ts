@@ -82,7 +82,7 @@ export async function startHttpTarget(host = '127.0.0.1'): Promise<HttpTarget> {
     port,
     hits,
     sources,
-    url: (path) => `http://${host}:${port}${path}`,
+    url: (path) => `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();
