@@ -5,6 +5,7 @@ import { createSocks5 } from '../../../core/protocol/socks5/index.js';
 import { Probes } from '../../../core/probe/probes.js';
 import { ProbeScheduler, type PoolSchedule } from '../../../core/probe/scheduler.js';
 import { TrafficStats } from '../../../core/stats/traffic.js';
+import { MemoryProbeHistory, type ProbeHistoryStore } from '../../../core/probe/history.js';
 import { startHttpTarget, type HttpTarget } from '../../helpers/http-target.js';
 import { startControlledSocks5, type ControlledSocks5 } from '../../helpers/controlled-socks5.js';
 import { seededRandom } from '../../unit/balance/fixtures.js';
@@ -38,7 +39,17 @@ interface Setup {
   scheduler: ProbeScheduler;
 }
 
-function setup(members: Outbound[], schedule: Omit<PoolSchedule, 'pool'>, extra: { stats?: TrafficStats; strategy?: string; maxFailedTimes?: number; concurrency?: number } = {}): Setup {
+interface Extra {
+  stats?: TrafficStats;
+  strategy?: string;
+  maxFailedTimes?: number;
+  concurrency?: number;
+  history?: ProbeHistoryStore;
+  clock?: { now(): number };
+  rollupIntervalMs?: number;
+}
+
+function setup(members: Outbound[], schedule: Omit<PoolSchedule, 'pool'>, extra: Extra = {}): Setup {
   const pool = new Pool({ name: 'auto', type: 'load-balance', strategy: extra.strategy ?? 'round-robin', members, maxFailedTimes: extra.maxFailedTimes });
   const pools = new Map([['auto', pool]]);
   const outbounds = new Map<string, Outbound>(members.map((m) => [m.name, m]));
@@ -48,8 +59,16 @@ function setup(members: Outbound[], schedule: Omit<PoolSchedule, 'pool'>, extra:
     poolSettings: new Map([['auto', { url: target.url('/hello'), timeoutMs: 2000, mode: 'http' as const }]]),
     concurrency: extra.concurrency,
     stats: extra.stats,
+    history: extra.history,
+    clock: extra.clock,
+    defaults: { speedUrl: target.url('/bytes/200000'), speedMaxMs: 1000 },
   });
-  const scheduler = new ProbeScheduler(probes, pools, [{ pool: 'auto', ...schedule }], { stats: extra.stats, random: seededRandom(5) });
+  const scheduler = new ProbeScheduler(probes, pools, [{ pool: 'auto', ...schedule }], {
+    stats: extra.stats,
+    random: seededRandom(5),
+    clock: extra.clock,
+    rollupIntervalMs: extra.rollupIntervalMs,
+  });
   schedulers.push(scheduler);
   return { pool, probes, scheduler };
 }
@@ -187,6 +206,36 @@ describe('probe scheduler over real socks5 members', () => {
     await until('a known dead', () => probes.health('a')!.alive === false, 1000);
     expect(probes.health('a')!.latest!.at).toBeGreaterThan(before);
     expect(probes.health('a')!.latest).toMatchObject({ ok: false, error: { code: 'UPSTREAM_CLOSED' } });
+  });
+
+  it('runs speed tests on a schedule only when one is set', async () => {
+    const server = await upstream();
+    const { probes, scheduler } = setup([socks5('a', server), socks5('b', server)], { intervalMs: 60_000, speedIntervalMs: 150 });
+    scheduler.start();
+    await until('speed results', () => probes.health('a')?.speed !== undefined && probes.health('b')?.speed !== undefined, 3000);
+    expect(probes.health('a')!.speed).toMatchObject({ ok: true, bytes: 200000 });
+    expect(probes.history('b', { kind: 'speed' }).length).toBeGreaterThanOrEqual(1);
+
+    const other = await upstream();
+    const quiet = setup([socks5('c', other)], { intervalMs: 60_000 });
+    quiet.scheduler.start();
+    await sleep(400);
+    expect(quiet.probes.health('c')!.speed).toBeUndefined();
+  });
+
+  it('rolls history up at start and then on its timer', async () => {
+    const server = await upstream();
+    const clock = { t: Date.UTC(2025, 2, 3, 12), now: () => clock.t };
+    const history = new MemoryProbeHistory();
+    history.record('a', { at: clock.t - 25 * 3600_000, kind: 'latency', value: 70, error: null });
+    const { scheduler } = setup([socks5('a', server)], { intervalMs: 60_000 }, { history, clock, rollupIntervalMs: 100 });
+    scheduler.start();
+    expect(history.samples('a').map((s) => s.value)).not.toContain(70);
+    expect(history.daily('a')[0]).toMatchObject({ day: '2025-03-02', samples: 1, mean: 70 });
+    await until('the round', () => history.samples('a').length === 1);
+    clock.t += 25 * 3600_000; // a day later the round's sample goes the same way, on the timer
+    await until('rolled up on the timer', () => history.samples('a').length === 0, 1000);
+    expect(history.daily('a').map((d) => d.day)).toEqual(['2025-03-02', '2025-03-03']);
   });
 
   it('stop() ends the rounds', async () => {
