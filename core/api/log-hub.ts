@@ -17,6 +17,9 @@ const ENVELOPE = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
 
 type Listener = (frame: LogFrame) => void;
 
+/** A pino destination, with the flush methods pino's own streams have. */
+export type FlushableStream = pino.DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
+
 /**
  * Log lines for `/logs`: the core's pino logger writes through `destination()`, which passes every line
  * on to stderr (or another stream) and to the subscribers. Lines arrive after pino's redaction, so
@@ -26,16 +29,16 @@ export class LogHub {
   private readonly listeners = new Map<Listener, number>();
 
   /** A pino destination that also publishes here; `next` defaults to asynchronous stderr. */
-  destination(next: pino.DestinationStream = pino.destination({ dest: 2, sync: false })): pino.DestinationStream {
-    const flushable = next as pino.DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
+  destination(next: FlushableStream = pino.destination({ dest: 2, sync: false })): Required<FlushableStream> {
     return {
       write: (line: string) => {
         next.write(line);
         this.publish(line);
       },
-      flush: (cb?: (err?: Error) => void) => (flushable.flush ? flushable.flush(cb) : cb?.()),
-      flushSync: () => flushable.flushSync?.(),
-    } as pino.DestinationStream;
+      // pino's logger.flush() and the exit path reach the real stream through these.
+      flush: (cb?: (err?: Error) => void) => (next.flush ? next.flush(cb) : cb?.()),
+      flushSync: () => next.flushSync?.(),
+    };
   }
 
   /** Calls `listener` for every line at `level` or above. Returns the unsubscribe function. */
