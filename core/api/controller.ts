@@ -166,7 +166,7 @@ export class Controller {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'http://controller');
+      const url = requestUrl(req);
       const pathname = url.pathname;
       if (pathname === '/ui' || pathname.startsWith('/ui/')) return await serveUi(req, res, pathname, this.uiDir);
       if (req.method === 'OPTIONS') return this.cors.preflight(req, res);
@@ -197,12 +197,13 @@ export class Controller {
       }),
     );
     res.once('close', stop);
+    if (res.destroyed) stop(); // the client left before the stream began
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     try {
-      const url = new URL(req.url ?? '/', 'http://controller');
+      const url = requestUrl(req);
       if (req.headers.upgrade?.toLowerCase() !== 'websocket') throw new ApiError(400, 'upgrade: only websocket is served');
       if (!isAuthorized(req, url.searchParams, this.secret, true)) throw unauthorized();
       const match = this.router.match(req.method ?? 'GET', url.pathname);
@@ -263,6 +264,19 @@ export class Controller {
     const origins = [`http://${formatHostPort({ host, port })}`, new URL(this.bound.url).origin];
     if (isLoopbackOrWildcard(host)) origins.push(`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`);
     return origins;
+  }
+}
+
+/**
+ * The request target as a URL. Prefixing the origin (rather than resolving against it) keeps a path that
+ * starts with `//` a path instead of reading it as a host.
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  try {
+    return new URL(target.startsWith('/') ? `http://controller${target}` : target);
+  } catch {
+    throw new ApiError(400, `path: ${JSON.stringify(target.slice(0, 100))} is not a valid request target`);
   }
 }
 

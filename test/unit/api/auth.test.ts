@@ -161,6 +161,13 @@ describe('controller security', () => {
     expect(encodedDots.text).not.toContain('"version"');
   });
 
+  it('reads a request target starting with // as a path, never as a host', async () => {
+    expect((await statusOf(h.address.port, 'GET', '//ui.example/ui/')).status).toBe(401);
+    const res = await h.call('GET', '//evil.example/version');
+    expect(res.status).toBe(404);
+    expect(res.json).toEqual({ message: 'no route for GET //evil.example/version' });
+  });
+
   it('never writes the secret into a log line', async () => {
     await h.call('GET', `/proxies/nope?token=${TEST_SECRET}`);
     await h.call('PATCH', '/configs', { body: { mode: 'global' } });
