@@ -39,7 +39,10 @@ export interface EngineProbeDeps {
 export function createEngineProbes(deps: EngineProbeDeps, options: EngineProbeOptions = {}): { probes: Probes; scheduler: ProbeScheduler } {
   const mode = options.defaults?.mode ?? profileLatencyMode(deps.profile) ?? PROBE_DEFAULTS.mode;
   const defaults: ProbeDefaults = { ...PROBE_DEFAULTS, ...options.defaults, mode };
-  const plan = probePlan(deps.profile, defaults, options.speedIntervalMs);
+  const plan = probePlan(deps.profile, defaults, options.speedIntervalMs, options.defaults?.url !== undefined);
+  if (plan.unprobed.length) {
+    deps.logger?.warn(`not probed on a schedule, no test url set: ${plan.unprobed.join(', ')} (add url: to the group to measure its members)`);
+  }
   const probes = new Probes({
     outbounds: deps.outbounds,
     pools: deps.pools,

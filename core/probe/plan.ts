@@ -15,11 +15,14 @@ const PROBE_DRIVEN_STRATEGIES = new Set(['weighted-latency', 'least-latency', 'h
  * - url-test and fallback groups, load-balance groups with a probe-driven strategy, and any group with a
  *   `url`, every 300 s by default;
  * - anything else (a plain round-robin pool) not at all: nothing it does depends on probes.
+ * A scheduled group needs a test URL: its own `url`, or a default the app set (`haveDefaultUrl`). Without
+ * one it is not probed on a schedule: we never send a user's traffic to a test URL they did not choose.
  */
-export function scheduleOf(g: GroupConfig, speedIntervalMs?: number): PoolSchedule | undefined {
+export function scheduleOf(g: GroupConfig, speedIntervalMs?: number, haveDefaultUrl = false): PoolSchedule | undefined {
   const wantsProbes = g.type === 'url-test' || g.type === 'fallback' || g.url !== undefined || (g.type === 'load-balance' && PROBE_DRIVEN_STRATEGIES.has(g.strategy ?? ''));
   const intervalS = g.interval ?? (wantsProbes ? DEFAULT_INTERVAL_S : 0);
   if (!(intervalS > 0)) return undefined;
+  if (g.url === undefined && !haveDefaultUrl) return undefined;
   const intervalMs = intervalS * 1000;
   // Clash's `lazy: true`: test only while the group is in use; we read "in use" as traffic within one interval.
   const idleS = g.idleTimeout ?? (g.lazy === true ? intervalS : undefined);
@@ -34,17 +37,21 @@ export function settingsOf(g: GroupConfig, defaults: PoolProbeSettings): PoolPro
 export interface ProbePlan {
   settings: Map<string, PoolProbeSettings>;
   schedules: PoolSchedule[];
+  /** Groups that would be probed but have no test URL: the engine says so once. */
+  unprobed: string[];
 }
 
-export function probePlan(profile: Profile, defaults: ProbeDefaults, speedIntervalMs?: number): ProbePlan {
+export function probePlan(profile: Profile, defaults: ProbeDefaults, speedIntervalMs?: number, haveDefaultUrl = false): ProbePlan {
   const settings = new Map<string, PoolProbeSettings>();
   const schedules: PoolSchedule[] = [];
+  const unprobed: string[] = [];
   for (const g of profile.proxyGroups) {
     settings.set(g.name, settingsOf(g, defaults));
-    const schedule = scheduleOf(g, speedIntervalMs);
+    const schedule = scheduleOf(g, speedIntervalMs, haveDefaultUrl);
     if (schedule) schedules.push(schedule);
+    else if (scheduleOf(g, speedIntervalMs, true)) unprobed.push(g.name);
   }
-  return { settings, schedules };
+  return { settings, schedules, unprobed };
 }
 
 /** mihomo's top-level `unified-delay: true` switches latency tests to the unified mode. */
