@@ -62,7 +62,7 @@ export class ShadowsocksStream extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.inner.end();
+    if (!this.inner.destroyed) this.inner.end();
     callback();
   }
 
@@ -80,6 +80,10 @@ export class ShadowsocksStream extends Duplex {
   }
 
   private writeWire(payload: Buffer[], callback: (error?: Error | null) => void): void {
+    if (this.inner.destroyed) {
+      callback(this.error('UPSTREAM_CLOSED', `shadowsocks server ${this.opts.server} connection is closed`));
+      return;
+    }
     const out: Buffer[] = [];
     this.opts.encoder.encode(payload, out);
     // One buffer per write: a memcpy is cheaper than the stream bookkeeping of many small writes.
@@ -129,7 +133,7 @@ export class ShadowsocksStream extends Duplex {
     this.destroy(
       this.opts.decoder.authenticated
         ? this.error('UPSTREAM_CLOSED', `shadowsocks server ${this.opts.server} closed the connection in the middle of a chunk`)
-        : this.authFailure(`shadowsocks server ${this.opts.server} closed the connection without sending a valid chunk`),
+        : this.authFailure(`shadowsocks server ${this.opts.server} closed the connection without sending a valid chunk`, undefined, true),
     );
   }
 
@@ -145,17 +149,14 @@ export class ShadowsocksStream extends Duplex {
   };
 
   private readonly onClose = (): void => {
-    if (this.destroyed) return;
+    // After an orderly end the queued payload is still delivered; later writes fail in writeWire.
+    if (this.destroyed || this.remoteEnded) return;
     // The transport went away without an orderly end of its read side (destroyed below us).
-    if (!this.remoteEnded) {
-      this.destroy(
-        this.opts.decoder.authenticated
-          ? this.error('UPSTREAM_CLOSED', `shadowsocks server ${this.opts.server} connection closed`)
-          : this.authFailure(`shadowsocks server ${this.opts.server} connection closed before a valid chunk arrived`),
-      );
-    } else if (!this.writableFinished) {
-      this.destroy();
-    }
+    this.destroy(
+      this.opts.decoder.authenticated
+        ? this.error('UPSTREAM_CLOSED', `shadowsocks server ${this.opts.server} connection closed`)
+        : this.authFailure(`shadowsocks server ${this.opts.server} connection closed before a valid chunk arrived`),
+    );
   };
 
   private frameFailure(err: unknown): ProxyError {
@@ -166,8 +167,10 @@ export class ShadowsocksStream extends Duplex {
     return this.error('UPSTREAM_PROTOCOL', `shadowsocks server ${this.opts.server}: ${err.message}`, err);
   }
 
-  private authFailure(what: string, cause?: unknown): ProxyError {
-    return this.error('UPSTREAM_AUTH_FAILED', `${what} (wrong password or cipher?)`, cause);
+  /** `silentClose`: the server may also just have had nothing to say (target refused or answered nothing). */
+  private authFailure(what: string, cause?: unknown, silentClose = false): ProxyError {
+    const hint = silentClose ? 'wrong password or cipher? or the target closed without answering' : 'wrong password or cipher?';
+    return this.error('UPSTREAM_AUTH_FAILED', `${what} (${hint})`, cause);
   }
 
   private error(code: ProxyError['code'], message: string, cause?: unknown): ProxyError {

@@ -43,6 +43,19 @@ describe.each(CIPHERS)('ss-server %s', (cipher) => {
   });
 });
 
+describe('ss-server address types', () => {
+  it('reaches an IPv6 target (ATYP 4)', async () => {
+    const target6 = await startHttpTarget('::1');
+    try {
+      const stream = await outbound('aes-256-gcm').dial({ host: '::1', port: target6.port }, dialContext('::1', target6.port));
+      expect(await downloadThrough(stream, target6.port, 1_000_000)).toMatchObject({ status: 200, sha256: expectedSha256(1_000_000) });
+      expect(target6.hits.get('bytes')).toBe(1);
+    } finally {
+      await target6.close();
+    }
+  });
+});
+
 describe('ss-server with the wrong password', () => {
   it('logs an authentication error and stays silent; ending our side surfaces UPSTREAM_AUTH_FAILED at once', async () => {
     const server = servers['aes-128-gcm'];
