@@ -1,0 +1,146 @@
+import { Duplex } from 'node:stream';
+import { ByteQueue } from './byte-queue.js';
+
+/** Read-side buffer before we stop reading the stream below; a few full chunks. */
+const HIGH_WATER_MARK = 64 * 1024;
+
+/** Why a FramedDuplex is failing, for the subclass to turn into its own error. */
+export type FramedFailure =
+  | { kind: 'decode'; error: unknown } // decode() threw
+  | { kind: 'eof-mid-frame' } // the stream below ended inside a frame
+  | { kind: 'closed' } // the stream below closed without an orderly end
+  | { kind: 'socket'; error: NodeJS.ErrnoException }; // the stream below failed
+
+/**
+ * A Duplex that re-frames the byte stream below it (Shadowsocks chunks, obfs records):
+ *
+ *   caller ⇄ FramedDuplex (encode / decode) ⇄ inner stream (tcp, tls, ws or another FramedDuplex)
+ *
+ * Writes are handed to encode() in batches (_writev) and go below as one buffer; received bytes queue up as the
+ * buffers they arrived in and decode() takes exactly what each frame needs. Backpressure runs both ways (our
+ * readable buffer full → inner paused; inner buffer full → our write callback waits for 'drain'); end → end;
+ * destroy or error on either side destroys the other.
+ */
+export abstract class FramedDuplex extends Duplex {
+  protected readonly queue = new ByteQueue();
+  protected readonly inner: Duplex;
+  /** Inner is paused because our readable side is full. */
+  private stalled = false;
+  private remoteEnded = false;
+  private decoding = false;
+
+  constructor(inner: Duplex) {
+    super({ allowHalfOpen: true, readableHighWaterMark: HIGH_WATER_MARK, writableHighWaterMark: HIGH_WATER_MARK });
+    this.inner = inner;
+    inner.on('data', this.onData);
+    inner.on('end', this.onEnd);
+    inner.on('error', this.onError);
+    inner.on('close', this.onClose);
+  }
+
+  /** Frames `payload` (any number of buffers) into wire buffers appended to `out`. */
+  protected abstract encode(payload: Buffer[], out: Buffer[]): void;
+  /**
+   * Decodes every complete frame in this.queue, handing payload to `emit`. Returns false when emit returned
+   * false (the reader is full), true when it needs more bytes. Throws to fail the stream.
+   */
+  protected abstract decode(emit: (pieces: Buffer[]) => boolean): boolean;
+  /** True when no frame is partly received, so an end of stream here is clean. */
+  protected abstract atFrameBoundary(): boolean;
+  protected abstract failure(reason: FramedFailure): Error;
+
+  /** Writes wire bytes that bypass encode() (a protocol header). */
+  protected writeRaw(b: Buffer): void {
+    this.inner.write(b);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writeWire([chunk], callback);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    this.writeWire(
+      chunks.map((c) => c.chunk),
+      callback,
+    );
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (!this.inner.destroyed) this.inner.end();
+    callback();
+  }
+
+  override _read(): void {
+    if (!this.stalled) return;
+    this.stalled = false;
+    this.drain();
+    if (!this.stalled && !this.remoteEnded) this.inner.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.queue.clear();
+    this.inner.destroy();
+    callback(error);
+  }
+
+  private writeWire(payload: Buffer[], callback: (error?: Error | null) => void): void {
+    if (this.inner.destroyed) {
+      callback(this.failure({ kind: 'closed' }));
+      return;
+    }
+    const out: Buffer[] = [];
+    try {
+      this.encode(payload, out);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    // One buffer per write: a memcpy is cheaper than the stream bookkeeping of many small writes.
+    if (this.inner.write(out.length === 1 ? out[0] : Buffer.concat(out))) callback();
+    else this.inner.once('drain', () => callback());
+  }
+
+  private readonly onData = (b: Buffer): void => {
+    this.queue.push(b);
+    if (!this.stalled) this.drain();
+  };
+
+  /** Decodes what is queued, pushing payload until our reader is full. */
+  private drain(): void {
+    if (this.decoding || this.destroyed) return;
+    this.decoding = true;
+    try {
+      const wantsMore = this.decode((pieces) => {
+        let ok = true;
+        for (const p of pieces) ok = this.push(p);
+        return ok;
+      });
+      if (!wantsMore) {
+        this.stalled = true;
+        this.inner.pause();
+      } else if (this.remoteEnded) {
+        if (this.atFrameBoundary()) this.push(null);
+        else this.destroy(this.failure({ kind: 'eof-mid-frame' }));
+      }
+    } catch (error) {
+      this.destroy(this.failure({ kind: 'decode', error }));
+    } finally {
+      this.decoding = false;
+    }
+  }
+
+  private readonly onEnd = (): void => {
+    this.remoteEnded = true;
+    if (!this.stalled) this.drain();
+  };
+
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
+    if (!this.destroyed) this.destroy(this.failure({ kind: 'socket', error: err }));
+  };
+
+  private readonly onClose = (): void => {
+    // After an orderly end the queued payload is still delivered; later writes fail in writeWire.
+    if (this.destroyed || this.remoteEnded) return;
+    this.destroy(this.failure({ kind: 'closed' }));
+  };
+}
