@@ -36,7 +36,7 @@ function warnIfBusy(): void {
 
 function machine() {
   const cpus = os.cpus();
-  return { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', kernel: os.release(), node: process.version, loadAverage: os.loadavg() };
+  return { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', kernel: os.release(), node: process.version, loadAverageAtEnd: os.loadavg() };
 }
 
 async function main(): Promise<number> {
@@ -66,6 +66,7 @@ async function main(): Promise<number> {
     log,
   };
   const startedAt = new Date().toISOString();
+  const loadAverageAtStart = os.loadavg();
   const reports: Record<string, ScenarioReport | { error: string }> = {};
   let failed = false;
   try {
@@ -101,7 +102,7 @@ async function main(): Promise<number> {
 
   await fs.mkdir(resultsDir, { recursive: true });
   const file = path.join(resultsDir, 'latest.json');
-  await fs.writeFile(file, JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine: machine(), config, scenarios: reports }, null, 2));
+  await fs.writeFile(file, JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine: { ...machine(), loadAverageAtStart }, config, scenarios: reports }, null, 2));
   console.error(`[bench] results written to ${path.relative(process.cwd(), file)}`);
 
   const checks: Check[] = Object.values(reports).flatMap((r) => ('checks' in r ? r.checks : []));
