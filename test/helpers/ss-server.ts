@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { freePort } from './ports.js';
 import { startProcess, type RunningProcess } from './processes.js';
 
@@ -14,20 +15,55 @@ export interface SsServer {
  * On a wrong password it logs "authentication error" and then holds the connection silently until the
  * client closes it (no reply, no close): callers must bound such reads themselves.
  */
-export async function startSsServer(opts: { cipher: string; password: string; udp?: boolean }): Promise<SsServer> {
+export async function startSsServer(opts: { cipher: string; password: string; udp?: boolean; obfs?: 'http' | 'tls' }): Promise<SsServer> {
+  const ss = await onFreePort((port) =>
+    startProcess('ss-server', ['-s', '127.0.0.1', '-p', String(port), '-k', opts.password, '-m', opts.cipher, '-v', ...(opts.udp ? ['-u'] : [])], port),
+  );
+  if (!opts.obfs) return { port: ss.port, stop: ss.proc.stop, output: ss.proc.output };
+  // simple-obfs's server in front: it strips the disguise and forwards to ss-server. Traffic without the
+  // right disguise would be passed on raw; --failover sends it to a closed port instead, so only a correct
+  // disguise reaches ss-server.
+  const closedPort = await freePort();
+  const obfs = await onFreePort((port) =>
+    startProcess(
+      'obfs-server',
+      ['-s', '127.0.0.1', '-p', String(port), '--obfs', opts.obfs!, '-r', `127.0.0.1:${ss.port}`, '--failover', `127.0.0.1:${closedPort}`, '-v'],
+      port,
+    ),
+  ).catch(async (err) => {
+    await ss.proc.stop();
+    throw err;
+  });
+  return {
+    port: obfs.port,
+    output: () => `${ss.proc.output()}\n--- obfs-server ---\n${obfs.proc.output()}`,
+    stop: async () => {
+      await Promise.all([obfs.proc.stop(), ss.proc.stop()]);
+    },
+  };
+}
+
+/** Whether simple-obfs's obfs-server is installed (Debian package simple-obfs). */
+export function hasObfsServer(): boolean {
+  try {
+    execFileSync('obfs-server', ['-h'], { stdio: 'ignore' });
+    return true;
+  } catch (err) {
+    // It prints its usage and exits non-zero; only a missing binary is "not installed".
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/** freePort() can lose a race with another test; a server that exits at start gets two more tries. */
+async function onFreePort(start: (port: number) => Promise<RunningProcess>): Promise<{ port: number; proc: RunningProcess }> {
   let lastError: unknown;
-  // freePort() can lose a race with another test; a server that exits at start gets two more tries.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const args = ['-s', '127.0.0.1', '-p', String(port), '-k', opts.password, '-m', opts.cipher, '-v', ...(opts.udp ? ['-u'] : [])];
-    let proc: RunningProcess;
     try {
-      proc = await startProcess('ss-server', args, port);
+      return { port, proc: await start(port) };
     } catch (err) {
       lastError = err;
-      continue;
     }
-    return { port, stop: proc.stop, output: proc.output };
   }
   throw lastError;
 }

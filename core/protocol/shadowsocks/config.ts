@@ -4,7 +4,18 @@ import { decodePsk } from './keys.js';
 import { findMethod, methodNames } from './methods.js';
 
 /** Plugins we can carry; anything else is refused by name rather than silently dialled without it. */
-export const supportedPlugins = [] as const;
+export const supportedPlugins = ['obfs'] as const;
+/** mihomo's default disguise host when plugin-opts.host is absent. */
+export const DEFAULT_OBFS_HOST = 'bing.com';
+
+export const obfsOptsSchema = z.object(
+  {
+    mode: z.enum(['http', 'tls'], { error: (iss) => `expected one of http, tls, got ${describe(iss.input)}` }),
+    host: z.string({ error: (iss) => `expected a host name, got ${describe(iss.input)}` }).min(1, 'expected a host name, got ""').optional(),
+  },
+  { error: (iss) => `expected a mapping with mode (http or tls) and host, got ${describe(iss.input)}` },
+);
+export type ObfsPluginOptions = z.infer<typeof obfsOptsSchema>;
 
 /** A secret: accepted as text or a YAML number (Clash reads both), never echoed in an error. */
 const secret = () =>
@@ -33,11 +44,13 @@ export const shadowsocksSchema = z
       });
     }
     if (c.plugin !== undefined && !(supportedPlugins as readonly string[]).includes(c.plugin)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['plugin'],
-        message: `unsupported plugin ${describe(c.plugin)}; ${supportedPlugins.length ? `supported: ${supportedPlugins.join(', ')}` : 'no shadowsocks plugins are supported yet'}`,
-      });
+      ctx.addIssue({ code: 'custom', path: ['plugin'], message: `unsupported plugin ${describe(c.plugin)}; supported: ${supportedPlugins.join(', ')}` });
+    }
+    if (c.plugin === 'obfs') {
+      const opts = obfsOptsSchema.safeParse(c['plugin-opts']);
+      for (const issue of opts.success ? [] : opts.error.issues) {
+        ctx.addIssue({ code: 'custom', path: ['plugin-opts', ...(issue.path as (string | number)[])], message: issue.message });
+      }
     }
   });
 

@@ -4,7 +4,8 @@ import type { Transport } from '../../adapter/transport.js';
 import { ProxyError } from '../../adapter/errors.js';
 import type { ProtocolRegistry } from '../registry.js';
 import { tcpTransport } from '../../transport/tcp.js';
-import { shadowsocksSchema, type ShadowsocksConfig } from './config.js';
+import { DEFAULT_OBFS_HOST, obfsOptsSchema, shadowsocksSchema, type ShadowsocksConfig } from './config.js';
+import { obfsTransport } from './obfs/index.js';
 import { RequestEncoder, ResponseDecoder, type FramingOptions } from './framing.js';
 import { methodKey } from './keys.js';
 import { findMethod } from './methods.js';
@@ -13,7 +14,7 @@ import { ShadowsocksStream } from './stream.js';
 export { shadowsocksSchema, type ShadowsocksConfig } from './config.js';
 
 export interface ShadowsocksOptions {
-  /** The byte pipe to the server; TCP unless a plugin or test says otherwise. */
+  /** The byte pipe to the server, TCP by default; a configured obfs plugin runs over it. */
   transport?: Transport;
   /** Clock for SIP022 header times. */
   now?: () => number;
@@ -32,7 +33,7 @@ export function createShadowsocks(config: ShadowsocksConfig, options: Shadowsock
   if (!method) throw new Error(`unknown shadowsocks cipher ${config.cipher}`);
   // Derived once: EVP_BytesToKey or the decoded PSK. The password itself is not kept.
   const framing: FramingOptions = { method, key: methodKey(method, config.password), now: options.now };
-  const transport = options.transport ?? tcpTransport;
+  const transport = withPlugin(config, options.transport ?? tcpTransport);
   const name = config.name;
   const server = `${config.server}:${config.port}`;
 
@@ -55,6 +56,12 @@ export function createShadowsocks(config: ShadowsocksConfig, options: Shadowsock
   }
 
   return { name, type: 'ss', dial };
+}
+
+function withPlugin(config: ShadowsocksConfig, base: Transport): Transport {
+  if (config.plugin !== 'obfs') return base;
+  const opts = obfsOptsSchema.parse(config['plugin-opts']);
+  return obfsTransport({ mode: opts.mode, host: opts.host ?? DEFAULT_OBFS_HOST }, base);
 }
 
 function withOutbound(err: unknown, outbound: string, what: string): ProxyError {
