@@ -34,3 +34,16 @@ export class PoolNotSelectableError extends Error {
     super(`pool ${JSON.stringify(pool)} is a ${type} group; only select groups take a chosen member`);
   }
 }
+
+/** Only a `load-balance` pool's strategy can be changed; the other group types imply theirs. */
+export class StrategyFixedError extends Error {
+  override readonly name = 'StrategyFixedError';
+  readonly code = 'STRATEGY_FIXED';
+  constructor(
+    readonly pool: string,
+    readonly type: string,
+    readonly strategy: string,
+  ) {
+    super(`pool ${JSON.stringify(pool)} is a ${type} group, whose strategy is always ${strategy}; only load-balance groups choose one`);
+  }
+}

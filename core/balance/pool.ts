@@ -1,12 +1,12 @@
 import type { Duplex } from 'node:stream';
 import type { ConnectionMeta, DialContext, Destination, Outbound } from '../adapter/outbound.js';
-import type { Pick } from '../adapter/strategy.js';
+import type { Pick, StrategyOptions } from '../adapter/strategy.js';
 import { type Clock, systemClock } from '../adapter/clock.js';
 import { ConfigError, ProxyError, fromSocketError } from '../adapter/errors.js';
 import { PoolMember, type ProbeState } from './pool-member.js';
 import { createStrategy } from './strategies.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { PoolNotSelectableError, UnknownMemberError } from './errors.js';
+import { PoolNotSelectableError, StrategyFixedError, UnknownMemberError } from './errors.js';
 
 export type PoolType = 'load-balance' | 'url-test' | 'fallback' | 'select';
 
@@ -73,6 +73,9 @@ export interface PoolSnapshot {
 
 const DEFAULTS = { maxFailedTimes: 5, failWindowMs: 60_000, failTimeoutMs: 30_000, tolerance: 0, maxRetries: 2 };
 
+/** What a pool uses for the settings its group leaves out (the controller shows them). */
+export const POOL_DEFAULTS: Readonly<typeof DEFAULTS> = Object.freeze({ ...DEFAULTS });
+
 /** A group's strategy: fixed by its type, chosen by `strategy:` for load-balance. */
 export function strategyFor(type: PoolType, strategy?: string): string {
   switch (type) {
@@ -102,11 +105,12 @@ export function strategyFor(type: PoolType, strategy?: string): string {
 export class Pool implements Outbound {
   readonly name: string;
   readonly type: PoolType;
-  readonly strategy: string;
+  private strategyName: string;
   private readonly primary: PoolMember[];
   private readonly backup: PoolMember[];
-  private readonly pickPrimary?: Pick;
-  private readonly pickBackup?: Pick;
+  private pickPrimary?: Pick;
+  private pickBackup?: Pick;
+  private readonly strategyOptions: StrategyOptions;
   private readonly maxRetries: number;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -117,7 +121,7 @@ export class Pool implements Outbound {
   constructor(config: PoolConfig, deps: PoolDeps = {}) {
     this.name = config.name;
     this.type = config.type;
-    this.strategy = strategyFor(config.type, config.strategy);
+    this.strategyName = strategyFor(config.type, config.strategy);
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger ?? silentLogger;
     this.maxRetries = config.maxRetries ?? DEFAULTS.maxRetries;
@@ -130,14 +134,33 @@ export class Pool implements Outbound {
       outbounds.map((o, i) => new PoolMember(o, i, weightOf(config, o.name), health));
     this.primary = build(config.members);
     this.backup = build(config.backup ?? []);
-    if (this.type === 'select') {
-      this.selected = this.primary[0];
-    } else {
-      // Each tier gets its own closure: indexes and round-robin positions are per list.
-      const options = { tolerance: config.tolerance ?? DEFAULTS.tolerance, random: deps.random, now: () => this.clock.now() };
-      this.pickPrimary = createStrategy(this.strategy, options);
-      this.pickBackup = createStrategy(this.strategy, options);
-    }
+    this.strategyOptions = { tolerance: config.tolerance ?? DEFAULTS.tolerance, random: deps.random, now: () => this.clock.now() };
+    if (this.type === 'select') this.selected = this.primary[0];
+    else this.buildPicks();
+  }
+
+  get strategy(): string {
+    return this.strategyName;
+  }
+
+  /**
+   * Switches a load-balance pool to another strategy while it runs (the UI's strategy picker). The new
+   * strategy starts with fresh state; connections already open stay where they are. Other group types
+   * imply their strategy and refuse (STRATEGY_FIXED); an unknown name throws UnknownStrategyError.
+   */
+  setStrategy(name: string): void {
+    if (this.type !== 'load-balance') throw new StrategyFixedError(this.name, this.type, this.strategyName);
+    const previous = this.strategyName;
+    createStrategy(name, this.strategyOptions); // throws for an unknown name before anything changes
+    this.strategyName = name;
+    this.buildPicks();
+    this.logger.info({ pool: this.name, from: previous, to: name }, 'pool strategy changed');
+  }
+
+  /** Each tier gets its own closure: indexes and round-robin positions are per list. */
+  private buildPicks(): void {
+    this.pickPrimary = createStrategy(this.strategyName, this.strategyOptions);
+    this.pickBackup = createStrategy(this.strategyName, this.strategyOptions);
   }
 
   async dial(destination: Destination, ctx: DialContext): Promise<Duplex> {
