@@ -37,10 +37,12 @@ export const shadowsocksSchema = z
   .superRefine((c, ctx) => {
     const method = findMethod(c.cipher);
     if (method?.edition === '2022' && !decodePsk(c.password, method.keySize)) {
+      // "iPSK:uPSK" is SIP023's multi-user form (identity headers), which we do not speak.
+      const multiUser = c.password.includes(':') ? '; multi-user keys (iPSK:uPSK) are not supported' : '';
       ctx.addIssue({
         code: 'custom',
         path: ['password'],
-        message: `expected a base64 key of ${method.keySize} bytes for ${c.cipher} (make one with \`openssl rand -base64 ${method.keySize}\`)`,
+        message: `expected a base64 key of ${method.keySize} bytes for ${c.cipher} (make one with \`openssl rand -base64 ${method.keySize}\`)${multiUser}`,
       });
     }
     if (c.plugin !== undefined && !(supportedPlugins as readonly string[]).includes(c.plugin)) {

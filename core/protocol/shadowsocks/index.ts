@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Destination, DialContext, Outbound } from '../../adapter/outbound.js';
 import type { Transport } from '../../adapter/transport.js';
-import { ProxyError } from '../../adapter/errors.js';
+import { ProxyError, fromSocketError } from '../../adapter/errors.js';
 import type { ProtocolRegistry } from '../registry.js';
 import { tcpTransport } from '../../transport/tcp.js';
 import { DEFAULT_OBFS_HOST, obfsOptsSchema, shadowsocksSchema, type ShadowsocksConfig } from './config.js';
@@ -45,7 +45,7 @@ export function createShadowsocks(config: ShadowsocksConfig, options: Shadowsock
     } catch (err) {
       throw new ProxyError('HOST_UNREACHABLE', `cannot address ${destination.host}: ${(err as Error).message}`, { outbound: name, cause: err });
     }
-    const decoder = new ResponseDecoder(framing, method!.edition === '2022' ? encoder.salt : undefined);
+    const decoder = new ResponseDecoder(framing, method.edition === '2022' ? encoder.salt : undefined);
     let inner: Duplex;
     try {
       inner = await transport.connect({ host: config.server, port: config.port }, { signal: ctx.signal });
@@ -64,10 +64,10 @@ function withPlugin(config: ShadowsocksConfig, base: Transport): Transport {
   return obfsTransport({ mode: opts.mode, host: opts.host ?? DEFAULT_OBFS_HOST }, base);
 }
 
+/** Transport errors carry no outbound name; ours is added so pools and the UI know who failed. */
 function withOutbound(err: unknown, outbound: string, what: string): ProxyError {
   if (err instanceof ProxyError) return new ProxyError(err.code, err.message, { cause: err.cause ?? err, outbound });
-  const e = err as NodeJS.ErrnoException;
-  return new ProxyError('INTERNAL', `${what}: ${e?.message ?? String(err)}`, { cause: err, outbound });
+  return fromSocketError(err, what, outbound);
 }
 
 export function register(registry: ProtocolRegistry): void {

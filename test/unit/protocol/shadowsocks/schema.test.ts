@@ -35,6 +35,13 @@ describe('ss profile entry', () => {
     expect(issues({ ...base, cipher: '2022-blake3-aes-128-gcm', password: Buffer.alloc(16, 7).toString('base64') })).toEqual([]);
   });
 
+  it('says that 2022 multi-user keys (iPSK:uPSK) are not supported', () => {
+    const k = Buffer.alloc(16, 1).toString('base64');
+    const [issue] = issues({ ...base, cipher: '2022-blake3-aes-128-gcm', password: `${k}:${k}` });
+    expect(issue).toMatchObject({ path: 'password', message: expect.stringMatching(/multi-user keys \(iPSK:uPSK\) are not supported$/) });
+    expect(issue?.message).not.toContain(k);
+  });
+
   it('refuses a missing or empty password without echoing anything', () => {
     expect(issues({ ...base, password: undefined })).toEqual([{ path: 'password', message: 'expected a password string, got nothing' }]);
     expect(issues({ ...base, password: '' })).toEqual([{ path: 'password', message: 'expected a non-empty password' }]);
