@@ -29,8 +29,9 @@ export interface ShadowsocksOptions {
  * handshake, so a wrong password surfaces on the returned stream as UPSTREAM_AUTH_FAILED.
  */
 export function createShadowsocks(config: ShadowsocksConfig, options: ShadowsocksOptions = {}): Outbound {
-  const method = findMethod(config.cipher);
-  if (!method) throw new Error(`unknown shadowsocks cipher ${config.cipher}`);
+  const found = findMethod(config.cipher);
+  if (!found) throw new Error(`unknown shadowsocks cipher ${config.cipher}`);
+  const method = found;
   // Derived once: EVP_BytesToKey or the decoded PSK. The password itself is not kept.
   const framing: FramingOptions = { method, key: methodKey(method, config.password), now: options.now };
   const transport = withPlugin(config, options.transport ?? tcpTransport);
