@@ -115,3 +115,14 @@ export class ConfigError extends Error {
     super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n'));
   }
 }
+
+/**
+ * Names the outbound an error came from, so pools count failures per member and the UI can say who failed.
+ * An error already attributed (by an inner layer) keeps its attribution; a socket error gets its code mapped.
+ */
+export function attributeError(err: unknown, outbound: string, what = 'upstream connection'): ProxyError {
+  if (err instanceof ProxyError) {
+    return err.outbound ? err : new ProxyError(err.code, err.message, { cause: err.cause ?? err, outbound });
+  }
+  return fromSocketError(err, what, outbound);
+}

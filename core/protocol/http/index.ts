@@ -1,10 +1,9 @@
 import http from 'node:http';
 import { z } from 'zod';
-import type { Duplex } from 'node:stream';
-import type { Destination, DialContext, Outbound } from '../../adapter/outbound.js';
+import type { Outbound } from '../../adapter/outbound.js';
 import type { Transport } from '../../adapter/transport.js';
-import { ProxyError, fromSocketError } from '../../adapter/errors.js';
 import type { ProtocolRegistry } from '../registry.js';
+import { handshakeOutbound } from '../handshake-outbound.js';
 import { baseProxyShape, bool, describe, nonEmptyString } from '../../config/fields.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, tcpTransport } from '../../transport/tcp.js';
 import { tlsTransport } from '../../transport/tls.js';
@@ -63,35 +62,16 @@ export function createHttpProxy(config: HttpProxyConfig, options: HttpProxyOptio
   }
   const peer = `http proxy ${server}:${port}`;
 
-  return {
+  return handshakeOutbound({
     name,
     type: 'http',
-    async dial(destination: Destination, ctx: DialContext): Promise<Duplex> {
-      const started = Date.now();
-      try {
-        const stream = await transport.connect({ host: server, port }, { signal: ctx.signal, timeoutMs });
-        if (ctx.signal?.aborted) {
-          stream.destroy();
-          throw new ProxyError('ABORTED', `${peer}: dial aborted`);
-        }
-        await httpConnect(stream, destination, {
-          peer,
-          headers: requestHeaders,
-          signal: ctx.signal,
-          timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
-        });
-        return stream;
-      } catch (err) {
-        throw attributed(err, name, peer);
-      }
-    },
-  };
-}
-
-/** Every error leaving an outbound names it, so pools can count failures per member. */
-function attributed(err: unknown, outbound: string, peer: string): ProxyError {
-  const e = err instanceof ProxyError ? err : fromSocketError(err, peer);
-  return e.outbound === outbound ? e : new ProxyError(e.code, e.message, { cause: e.cause, outbound });
+    server,
+    port,
+    transport,
+    timeoutMs,
+    peer,
+    handshake: (stream, destination, { signal, timeoutMs: left }) => httpConnect(stream, destination, { peer, headers: requestHeaders, signal, timeoutMs: left }),
+  });
 }
 
 export function register(registry: ProtocolRegistry): void {

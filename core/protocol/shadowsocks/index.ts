@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Destination, DialContext, Outbound } from '../../adapter/outbound.js';
 import type { Transport } from '../../adapter/transport.js';
-import { ProxyError, fromSocketError } from '../../adapter/errors.js';
+import { ProxyError, attributeError } from '../../adapter/errors.js';
 import type { ProtocolRegistry } from '../registry.js';
 import { tcpTransport } from '../../transport/tcp.js';
 import { DEFAULT_OBFS_HOST, obfsOptsSchema, shadowsocksSchema, type ShadowsocksConfig } from './config.js';
@@ -51,7 +51,7 @@ export function createShadowsocks(config: ShadowsocksConfig, options: Shadowsock
     try {
       inner = await transport.connect({ host: config.server, port: config.port }, { signal: ctx.signal });
     } catch (err) {
-      throw withOutbound(err, name, `connect to shadowsocks server ${server}`);
+      throw attributeError(err, name, `connect to shadowsocks server ${server}`);
     }
     return new ShadowsocksStream(inner, { encoder, decoder, header, outbound: name, server });
   }
@@ -63,12 +63,6 @@ function withPlugin(config: ShadowsocksConfig, base: Transport): Transport {
   if (config.plugin !== 'obfs') return base;
   const opts = obfsOptsSchema.parse(config['plugin-opts']);
   return obfsTransport({ mode: opts.mode, host: opts.host ?? DEFAULT_OBFS_HOST }, base);
-}
-
-/** Transport errors carry no outbound name; ours is added so pools and the UI know who failed. */
-function withOutbound(err: unknown, outbound: string, what: string): ProxyError {
-  if (err instanceof ProxyError) return new ProxyError(err.code, err.message, { cause: err.cause ?? err, outbound });
-  return fromSocketError(err, what, outbound);
 }
 
 export function register(registry: ProtocolRegistry): void {

@@ -2,7 +2,8 @@ import type { Duplex } from 'node:stream';
 import type { Destination, Outbound } from '../../adapter/outbound.js';
 import type { Transport } from '../../adapter/transport.js';
 import type { Logger } from '../../logger.js';
-import { FramedStream, withOutbound, type StreamCodec } from './framed-stream.js';
+import { FramedStream, type StreamCodec } from './framed-stream.js';
+import { attributeError } from '../../adapter/errors.js';
 
 /** Runtime options of the V2Ray-family outbounds that are not profile fields. */
 export interface FramedOutboundOptions {
@@ -38,13 +39,13 @@ export function createFramedOutbound(spec: FramedOutboundSpec): Outbound {
       try {
         framing = spec.open(destination);
       } catch (err) {
-        throw withOutbound(err, name);
+        throw attributeError(err, name);
       }
       let inner: Duplex;
       try {
         inner = await spec.transport.connect({ host: server, port }, { signal: ctx.signal, timeoutMs: spec.connectTimeoutMs });
       } catch (err) {
-        throw withOutbound(err, name, `connect ${server}:${port}`);
+        throw attributeError(err, name, `connect ${server}:${port}`);
       }
       return new FramedStream(inner, framing.codec, framing.header, name);
     },

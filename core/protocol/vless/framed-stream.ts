@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { Duplex } from 'node:stream';
-import { ProxyError, fromSocketError } from '../../adapter/errors.js';
+import { ProxyError, attributeError } from '../../adapter/errors.js';
 
 /**
  * What a protocol does to the bytes of one connection. Shared by VLESS, VMess and Trojan, which differ
@@ -26,14 +26,6 @@ const FIRST_PAYLOAD_WAIT_MS = 100;
 
 export function authFailedError(outbound: string): ProxyError {
   return new ProxyError('UPSTREAM_AUTH_FAILED', 'server closed the connection before answering — wrong uuid/password?', { outbound });
-}
-
-/** Gives a transport error the outbound's name, keeping its code. */
-export function withOutbound(err: unknown, outbound: string, what = 'upstream connection'): ProxyError {
-  if (err instanceof ProxyError) {
-    return err.outbound ? err : new ProxyError(err.code, err.message, { cause: err.cause ?? err, outbound });
-  }
-  return fromSocketError(err, what, outbound);
 }
 
 /**
@@ -82,7 +74,7 @@ export class FramedStream extends Duplex {
         out,
       );
     } catch (err) {
-      return cb(withOutbound(err, this.outbound));
+      return cb(attributeError(err, this.outbound));
     }
     this.send(out, cb);
   }
@@ -139,7 +131,7 @@ export class FramedStream extends Duplex {
     try {
       ended = this.codec.decode(data, this.pushPayload);
     } catch (err) {
-      this.destroy(withOutbound(err, this.outbound));
+      this.destroy(attributeError(err, this.outbound));
       return;
     }
     if (ended) this.endReadable();
@@ -154,7 +146,7 @@ export class FramedStream extends Duplex {
   };
 
   private readonly onError = (err: Error): void => {
-    const mapped = withOutbound(err, this.outbound);
+    const mapped = attributeError(err, this.outbound);
     // A reset before any answer is the same refusal as a close (v2ray resets when it stops draining a bad header).
     this.destroy(mapped.code === 'UPSTREAM_CLOSED' && !this.codec.answered ? authFailedError(this.outbound) : mapped);
   };
