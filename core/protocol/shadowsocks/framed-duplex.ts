@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { ByteQueue } from './byte-queue.js';
+import { ByteQueue } from '../common/byte-queue.js';
 
 /** Read-side buffer before we stop reading the stream below; a few full chunks. */
 const HIGH_WATER_MARK = 64 * 1024;

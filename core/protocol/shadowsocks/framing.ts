@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Destination } from '../../adapter/outbound.js';
 import { encodeSocksAddress } from './address.js';
-import { ByteQueue } from './byte-queue.js';
+import { ByteQueue } from '../common/byte-queue.js';
 import { ChunkCipher } from './chunk-cipher.js';
 import { sessionSubkey } from './keys.js';
 import { TAG_SIZE, type Method } from './methods.js';

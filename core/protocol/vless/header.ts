@@ -1,7 +1,7 @@
 import type { Destination } from '../../adapter/outbound.js';
 import { ProxyError } from '../../adapter/errors.js';
 import { encodePortThenAddress } from './address.js';
-import { BufferQueue } from './buffer-queue.js';
+import { ByteQueue } from '../common/byte-queue.js';
 import type { StreamCodec } from './framed-stream.js';
 
 const VERSION = 0;
@@ -30,7 +30,7 @@ export class VlessCodec implements StreamCodec {
   private headerDone = false;
   private version: number | undefined;
   private addonsLength: number | undefined;
-  private readonly pending = new BufferQueue();
+  private readonly pending = new ByteQueue();
 
   encode(payload: readonly Buffer[], out: Buffer[]): void {
     for (const p of payload) out.push(p);
@@ -46,7 +46,7 @@ export class VlessCodec implements StreamCodec {
     this.pending.push(data);
     if (this.version === undefined) {
       if (this.pending.length < 1) return false;
-      this.version = this.pending.take(1)[0]!;
+      this.version = this.pending.takeContiguous(1)[0]!;
       if (this.version !== VERSION) {
         throw new ProxyError('UPSTREAM_PROTOCOL', `VLESS server answered version ${this.version}, expected ${VERSION}`);
       }
@@ -54,10 +54,10 @@ export class VlessCodec implements StreamCodec {
     }
     if (this.addonsLength === undefined) {
       if (this.pending.length < 1) return false;
-      this.addonsLength = this.pending.take(1)[0]!;
+      this.addonsLength = this.pending.takeContiguous(1)[0]!;
     }
     if (this.pending.length < this.addonsLength) return false;
-    this.pending.takePieces(this.addonsLength); // response addons carry nothing we use without a flow
+    this.pending.take(this.addonsLength); // response addons carry nothing we use without a flow
     this.headerDone = true;
     for (const p of this.pending.drain()) push(p);
     return false;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { shake128 } from '@noble/hashes/sha3.js';
 import { ProxyError } from '../../adapter/errors.js';
-import type { BufferQueue } from '../vless/buffer-queue.js';
+import type { ByteQueue } from '../common/byte-queue.js';
 
 export type BodySecurity = 'aes-128-gcm' | 'chacha20-poly1305' | 'none';
 
@@ -139,11 +139,11 @@ export class ChunkReader {
   }
 
   /** Returns true at the server's end-of-stream chunk. */
-  read(pending: BufferQueue, push: (payload: Buffer) => void): boolean {
+  read(pending: ByteQueue, push: (payload: Buffer) => void): boolean {
     for (;;) {
       if (this.size < 0) {
         if (pending.length < 2) return false;
-        const raw = pending.take(2).readUInt16BE(0);
+        const raw = pending.takeContiguous(2).readUInt16BE(0);
         this.padding = this.withPadding ? this.mask.next() % MAX_PADDING : 0;
         this.size = this.mask.next() ^ raw;
         if (this.size === this.overhead + this.padding) return true;
@@ -152,13 +152,13 @@ export class ChunkReader {
         }
       }
       if (pending.length < this.size) return false;
-      const body = pending.takePieces(this.size - this.overhead - this.padding);
+      const body = pending.take(this.size - this.overhead - this.padding);
       if (this.aead) {
-        for (const p of this.aead.open(body, pending.take(TAG))) push(p);
+        for (const p of this.aead.open(body, pending.takeContiguous(TAG))) push(p);
       } else {
         for (const p of body) push(p);
       }
-      if (this.padding > 0) pending.takePieces(this.padding);
+      if (this.padding > 0) pending.take(this.padding);
       this.size = -1;
     }
   }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Destination } from '../../adapter/outbound.js';
-import { BufferQueue } from '../vless/buffer-queue.js';
+import { ByteQueue } from '../common/byte-queue.js';
 import type { StreamCodec } from '../vless/framed-stream.js';
 import { ChunkAead, ChunkReader, ChunkWriter, SECURITY_BYTE, ShakeMask, type BodySecurity } from './chunk.js';
 import {
@@ -17,7 +17,7 @@ const sha256First16 = (b: Buffer) => crypto.createHash('sha256').update(b).diges
 /** One VMess connection's framing: chunked body both ways, response header stripped first. */
 export class VmessCodec implements StreamCodec {
   answered = false;
-  private readonly pending = new BufferQueue();
+  private readonly pending = new ByteQueue();
 
   constructor(
     private readonly writer: ChunkWriter,

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import type { Destination } from '../../adapter/outbound.js';
 import { ProxyError } from '../../adapter/errors.js';
 import { encodePortThenAddress } from '../vless/address.js';
-import type { BufferQueue } from '../vless/buffer-queue.js';
+import type { ByteQueue } from '../common/byte-queue.js';
 import { fnv1a32, kdf, kdf16 } from './kdf.js';
 
 /** Request options (v2ray common/protocol/headers.go). */
@@ -119,13 +119,13 @@ export class ResponseHeaderReader {
   ) {}
 
   /** Consumes the header from `pending`; true once it has been read and verified. */
-  read(pending: BufferQueue): boolean {
+  read(pending: ByteQueue): boolean {
     if (this.length < 0) {
       if (pending.length < 2 + TAG) return false;
       const opened = gcmOpen(
         kdf16(this.responseKey, 'AEAD Resp Header Len Key'),
         kdf(this.responseIv, 'AEAD Resp Header Len IV').subarray(0, 12),
-        pending.take(2 + TAG),
+        pending.takeContiguous(2 + TAG),
       );
       if (!opened) throw authError();
       this.length = opened.readUInt16BE(0);
@@ -134,7 +134,7 @@ export class ResponseHeaderReader {
     const header = gcmOpen(
       kdf16(this.responseKey, 'AEAD Resp Header Key'),
       kdf(this.responseIv, 'AEAD Resp Header IV').subarray(0, 12),
-      pending.take(this.length + TAG),
+      pending.takeContiguous(this.length + TAG),
     );
     if (!header || header.length < 4 || header[0] !== this.responseAuth) throw authError();
     // header[1] options, header[2..] a dynamic-port command we do not follow.

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ByteQueue } from '../../../../core/protocol/shadowsocks/byte-queue.js';
+import { ByteQueue } from '../../../../core/protocol/common/byte-queue.js';
 import { AEAD_MAX_PAYLOAD, FrameError, RequestEncoder, ResponseDecoder, type FramingOptions } from '../../../../core/protocol/shadowsocks/framing.js';
 import { aeadSubkey, blake3SessionSubkey, evpBytesToKey } from '../../../../core/protocol/shadowsocks/keys.js';
 import { findMethod } from '../../../../core/protocol/shadowsocks/methods.js';

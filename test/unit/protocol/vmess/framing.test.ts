@@ -4,7 +4,7 @@ import { kdf, kdf16, vmessCmdKey } from '../../../../core/protocol/vmess/kdf.js'
 import { ResponseHeaderReader, encodeRequestCommand, sealRequestHeader } from '../../../../core/protocol/vmess/header.js';
 import { ChunkAead, ChunkReader, ChunkWriter, ShakeMask } from '../../../../core/protocol/vmess/chunk.js';
 import { startVmessSession } from '../../../../core/protocol/vmess/codec.js';
-import { BufferQueue } from '../../../../core/protocol/vless/buffer-queue.js';
+import { ByteQueue } from '../../../../core/protocol/common/byte-queue.js';
 import { uuidBytes } from '../../../../core/protocol/vless/uuid.js';
 import { ProxyError } from '../../../../core/adapter/errors.js';
 
@@ -81,7 +81,7 @@ describe('VMess response header', () => {
   it('is read however the bytes are split, and its auth byte checked', () => {
     const wire = sealResponseHeader(responseKey, responseIv, Buffer.from([0x77, 0, 0, 0]));
     const reader = new ResponseHeaderReader(responseKey, responseIv, 0x77);
-    const q = new BufferQueue();
+    const q = new ByteQueue();
     for (let i = 0; i < wire.length - 1; i++) {
       q.push(wire.subarray(i, i + 1));
       expect(reader.read(q)).toBe(false);
@@ -92,12 +92,12 @@ describe('VMess response header', () => {
   });
 
   it('fails with UPSTREAM_AUTH_FAILED on a wrong auth byte or bytes that do not authenticate', () => {
-    const q = new BufferQueue();
+    const q = new ByteQueue();
     q.push(sealResponseHeader(responseKey, responseIv, Buffer.from([0x78, 0, 0, 0])));
     expect(() => new ResponseHeaderReader(responseKey, responseIv, 0x77).read(q)).toThrow(
       expect.objectContaining({ code: 'UPSTREAM_AUTH_FAILED' }),
     );
-    const garbage = new BufferQueue();
+    const garbage = new ByteQueue();
     garbage.push(crypto.randomBytes(64));
     expect(() => new ResponseHeaderReader(responseKey, responseIv, 0x77).read(garbage)).toThrow(ProxyError);
   });
@@ -158,7 +158,7 @@ describe('VMess body chunks', () => {
     writer.end(out);
     const wire = Buffer.concat(out);
     const reader = new ChunkReader(aead(), new ShakeMask(iv), padding);
-    const q = new BufferQueue();
+    const q = new ByteQueue();
     const got: Buffer[] = [];
     let ended = false;
     for (let i = 0; i < wire.length && !ended; i += 7) {
@@ -174,7 +174,7 @@ describe('VMess body chunks', () => {
     new ChunkWriter(new ChunkAead('aes-128-gcm', key, iv), new ShakeMask(iv), false).write(Buffer.from('secret payload'), out);
     const wire = Buffer.concat(out);
     wire[5]! ^= 1;
-    const q = new BufferQueue();
+    const q = new ByteQueue();
     q.push(wire);
     const got: Buffer[] = [];
     expect(() => new ChunkReader(new ChunkAead('aes-128-gcm', key, iv), new ShakeMask(iv), false).read(q, (b) => got.push(b))).toThrow(

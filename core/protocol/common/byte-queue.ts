@@ -1,6 +1,7 @@
 /**
  * Bytes received but not yet parsed, kept as the list of buffers they arrived in. Taking N bytes returns
- * views into those buffers; only a read that must be contiguous and spans two buffers copies.
+ * views into those buffers; only a read that must be contiguous and spans two buffers copies, so a large
+ * download is never concatenated. Shared by the Shadowsocks, VLESS and VMess readers.
  */
 export class ByteQueue {
   private readonly list: Buffer[] = [];
@@ -39,6 +40,11 @@ export class ByteQueue {
     const first = this.list[this.head]!;
     if (first.length >= n) return this.take(n)[0]!;
     return Buffer.concat(this.take(n), n);
+  }
+
+  /** Removes and returns everything queued. */
+  drain(): Buffer[] {
+    return this.take(this.length);
   }
 
   clear(): void {

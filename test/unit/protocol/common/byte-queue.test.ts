@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteQueue } from '../../../../core/protocol/shadowsocks/byte-queue.js';
+import { ByteQueue } from '../../../../core/protocol/common/byte-queue.js';
 
 describe('ByteQueue', () => {
   it('takes exact byte counts across buffers as views, in order', () => {
