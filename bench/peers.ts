@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import YAML from 'yaml';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
-import { keepTail, spawnTracked, stopChild, waitForLine } from './lib/children.js';
+import { cleanEnv, keepTail, runBounded, spawnTracked, stopChild, waitForLine } from './lib/children.js';
 
 /**
  * The proxies under test, each reachable as a SOCKS5 server on 127.0.0.1:port:
@@ -83,8 +83,10 @@ export function switchyardProfile(mixedPort: number, profile: SwitchyardProfile)
 }
 
 /**
- * Starts `node bin/switchyard.mjs run -c <profile>` and waits for `mixed: listening on 127.0.0.1:<port>`.
- * Anything short of that line (no CLI yet, a crash, a timeout) is a NotAvailableError.
+ * Builds the core bundle fresh (scripts/build-core.mjs), then starts `node bin/switchyard.mjs run -c <profile>`
+ * with SWITCHYARD_BUILT=1, so what is measured is the shipped form and never the tsx fallback, and waits for
+ * `mixed: listening on 127.0.0.1:<port>`. Anything short of that line (no CLI yet, a failed build, a crash, a
+ * timeout) is a NotAvailableError.
  */
 export async function startSwitchyard(workDir: string, profile: SwitchyardProfile, startupMs = 30_000): Promise<ProxyUnderTest> {
   const cli = path.join(repoRoot, 'bin', 'switchyard.mjs');
@@ -94,7 +96,9 @@ export async function startSwitchyard(workDir: string, profile: SwitchyardProfil
   const mixedPort = await freePort();
   const file = path.join(workDir, `switchyard-${profile.kind}-${mixedPort}.yaml`);
   await fs.writeFile(file, switchyardProfile(mixedPort, profile));
-  const child = spawnTracked(process.execPath, [cli, 'run', '-c', file], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const build = await runBounded(process.execPath, [path.join(repoRoot, 'scripts', 'build-core.mjs')], 120_000, { cwd: repoRoot });
+  if (build.code !== 0) throw new NotAvailableError(`the core bundle did not build: ${(build.stderr || build.stdout).trim().slice(-500)}`);
+  const child = spawnTracked(process.execPath, [cli, 'run', '-c', file], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ SWITCHYARD_BUILT: '1' }) });
   let match: RegExpMatchArray;
   try {
     match = await waitForLine(child, /mixed: listening on 127\.0\.0\.1:(\d+)/, startupMs);

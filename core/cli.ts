@@ -6,7 +6,8 @@ import { Engine } from './engine.js';
 import { createLogger } from './logger.js';
 import { ConfigError } from './adapter/errors.js';
 import { formatHostPort } from './config/settings.js';
-import { LogHub } from './api/index.js';
+// The log hub alone, not the API index: the controller is imported by the engine only when it starts one.
+import { LogHub } from './api/log-hub.js';
 
 /** `switchyard run -c profile.yaml`: the headless core. */
 async function run(opts: { config: string; logLevel?: LogLevel }): Promise<void> {

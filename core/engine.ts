@@ -15,7 +15,7 @@ import { MixedInbound, type BoundAddress } from './inbound/index.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { Clock } from './adapter/clock.js';
 import { createEngineProbes, type EngineProbeOptions, type Probes, type ProbeScheduler } from './probe/index.js';
-import { Controller, type ControllerAddress, type ControllerOptions } from './api/index.js';
+import type { Controller, ControllerAddress, ControllerOptions } from './api/index.js';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -170,6 +170,8 @@ export class Engine {
     const mixed = await this.inbound.start();
     this.probeScheduler.start();
     if (!this.profile.externalController) return { mixed };
+    // Loaded only when the profile asks for it: the controller (ws, routes, UI server) is not on the data path.
+    const { Controller } = await import('./api/controller.js');
     this.controller = new Controller(this, { logger: this.logger, ...this.options.controller });
     const controller = await this.controller.start();
     return { mixed, controller };
