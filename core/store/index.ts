@@ -2,15 +2,18 @@ import type Database from 'better-sqlite3';
 import { databasePath, openDatabase, type OpenOptions } from './database.js';
 import { ServerRepository } from './servers.js';
 import { SettingsRepository } from './settings.js';
+import { SubscriptionRepository } from './subscriptions.js';
 
 /** The app's database and its repositories, one per table family. */
 export class Store {
   readonly servers: ServerRepository;
   readonly settings: SettingsRepository;
+  readonly subscriptions: SubscriptionRepository;
 
   constructor(readonly db: Database.Database) {
     this.servers = new ServerRepository(db);
     this.settings = new SettingsRepository(db);
+    this.subscriptions = new SubscriptionRepository(db);
   }
 
   close(): void {
@@ -23,3 +26,5 @@ export function openStore(dataDir: string, options?: OpenOptions): Store {
 }
 
 export { StoreError, openDatabase, databasePath } from './database.js';
+export type { ServerRecord, ServerInput } from './servers.js';
+export type { SubscriptionRecord, SubscriptionInput, SubscriptionPatch, SubscriptionHeaderInfo } from './subscriptions.js';
