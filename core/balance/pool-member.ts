@@ -35,11 +35,19 @@ export class PoolMember {
   private outcomes: { at: number; ok: boolean }[] = [];
 
   constructor(
-    readonly outbound: Outbound,
-    readonly index: number,
-    readonly weight: number,
+    /** outbound, index and weight change only through rebind(). */
+    public outbound: Outbound,
+    public index: number,
+    public weight: number,
     private readonly health: PassiveHealthOptions,
   ) {}
+
+  /** A provider refresh kept this member's name: it takes the new outbound, place and weight, and keeps its state. */
+  rebind(outbound: Outbound, index: number, weight: number): void {
+    this.outbound = outbound;
+    this.index = index;
+    this.weight = weight;
+  }
 
   get name(): string {
     return this.outbound.name;

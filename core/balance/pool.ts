@@ -3,7 +3,7 @@ import type { ConnectionMeta, DialContext, Destination, Outbound } from '../adap
 import type { Pick, StrategyOptions } from '../adapter/strategy.js';
 import { type Clock, systemClock } from '../adapter/clock.js';
 import { ConfigError, ProxyError, fromSocketError } from '../adapter/errors.js';
-import { PoolMember, type ProbeState } from './pool-member.js';
+import { PoolMember, type PassiveHealthOptions, type ProbeState } from './pool-member.js';
 import { createStrategy } from './strategies.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { PoolNotSelectableError, StrategyFixedError, UnknownMemberError } from './errors.js';
@@ -117,6 +117,8 @@ export class Pool implements Outbound {
   private readonly ejectedListeners = new Set<(event: MemberEjectedEvent) => void>();
   private selected?: PoolMember;
   private lastPicked?: string;
+  private readonly health: PassiveHealthOptions;
+  private readonly weights: Record<string, number>;
 
   constructor(config: PoolConfig, deps: PoolDeps = {}) {
     this.name = config.name;
@@ -130,8 +132,10 @@ export class Pool implements Outbound {
       failWindowMs: config.failWindowMs ?? DEFAULTS.failWindowMs,
       failTimeoutMs: config.failTimeoutMs ?? DEFAULTS.failTimeoutMs,
     };
+    this.health = health;
+    this.weights = { ...config.weights };
     const build = (outbounds: readonly Outbound[]) =>
-      outbounds.map((o, i) => new PoolMember(o, i, weightOf(config, o.name), health));
+      outbounds.map((o, i) => new PoolMember(o, i, weightOf(this.name, this.weights, o.name), health));
     this.primary = build(config.members);
     this.backup = build(config.backup ?? []);
     this.strategyOptions = { tolerance: config.tolerance ?? DEFAULTS.tolerance, random: deps.random, now: () => this.clock.now() };
@@ -236,6 +240,26 @@ export class Pool implements Outbound {
     return [...this.primary, ...this.backup].some((m) => this.isAlive(m, now));
   }
 
+  /**
+   * Replaces the primary members (a proxy provider refreshed its list). A member whose name stays keeps its
+   * state (open connections, failures, ejection, probe results) and takes the new outbound and weight; a
+   * select pool whose chosen member left falls back to the first one. `weights` adds to the pool's own.
+   */
+  setMembers(outbounds: readonly Outbound[], weights: Readonly<Record<string, number>> = {}): void {
+    Object.assign(this.weights, weights);
+    const current = new Map(this.primary.map((m) => [m.name, m]));
+    const next = outbounds.map((o, i) => {
+      const weight = weightOf(this.name, this.weights, o.name);
+      const kept = current.get(o.name);
+      if (!kept) return new PoolMember(o, i, weight, this.health);
+      current.delete(o.name); // the same name listed twice gets a member of its own the second time
+      kept.rebind(o, i, weight);
+      return kept;
+    });
+    this.primary.splice(0, this.primary.length, ...next);
+    if (this.type === 'select' && (this.selected === undefined || !next.includes(this.selected))) this.selected = next[0];
+  }
+
   memberNames(): { members: string[]; backup: string[] } {
     return { members: this.primary.map((m) => m.name), backup: this.backup.map((m) => m.name) };
   }
@@ -330,10 +354,10 @@ export class Pool implements Outbound {
   }
 }
 
-function weightOf(config: PoolConfig, member: string): number {
-  const weight = config.weights?.[member] ?? 1;
+function weightOf(pool: string, weights: Readonly<Record<string, number>>, member: string): number {
+  const weight = weights[member] ?? 1;
   if (!Number.isFinite(weight) || weight <= 0) {
-    throw new ConfigError([{ path: `proxy-groups[${config.name}].${member}.weight`, message: `expected a positive number, got ${weight}` }]);
+    throw new ConfigError([{ path: `proxy-groups[${pool}].${member}.weight`, message: `expected a positive number, got ${weight}` }]);
   }
   return weight;
 }
