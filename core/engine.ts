@@ -16,6 +16,8 @@ import { silentLogger, type Logger } from './logger.js';
 import type { Clock } from './adapter/clock.js';
 import { createEngineProbes, type EngineProbeOptions, type Probes, type ProbeScheduler } from './probe/index.js';
 import type { Controller, ControllerAddress, ControllerOptions } from './api/index.js';
+import { ProxyProviders, type ProviderDeps } from './subscription/providers.js';
+import { ProviderPoolFeeder } from './subscription/providers-pools.js';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -28,6 +30,12 @@ export interface EngineOptions {
   probe?: EngineProbeOptions;
   /** Controller settings beyond the profile's (the CLI's log hub; tests' port 0). */
   controller?: ControllerOptions;
+  /** Where http proxy-providers keep their last good body (`<dataDir>/providers/<name>.yaml`); no cache without it. */
+  dataDir?: string;
+  /** The profile's folder: relative `path:` of file proxy-providers resolves against it. */
+  profileDir?: string;
+  /** Download limits and User-Agent for http proxy-providers (core/subscription/fetch.ts defaults otherwise). */
+  providerFetch?: ProviderDeps['fetch'];
 }
 
 /** Clash's name for the selector used in `mode: global`. */
@@ -49,6 +57,8 @@ export class Engine {
   private readonly probeScheduler: ProbeScheduler;
   private readonly logger: Logger;
   readonly rules: readonly Rule[];
+  /** The profile's proxy-providers; their proxies join the pools that `use:` them at start(). */
+  readonly providers: ProxyProviders;
   /** Running while the profile has `external-controller`. */
   controller?: Controller;
   private mode: Profile['mode'];
@@ -66,6 +76,17 @@ export class Engine {
       this.outbounds.set(proxy.name, registry.get(proxy.type).create(proxy, { logger: this.logger }));
     }
     this.buildPools(profile.proxyGroups, options.clock);
+    this.providers = new ProxyProviders(profile.proxyProviders, {
+      registry,
+      logger: this.logger,
+      dataDir: options.dataDir,
+      baseDir: options.profileDir,
+      reservedNames: new Set(this.outbounds.keys()),
+      fetch: options.providerFetch,
+    });
+    const ownGlobal = profile.proxyGroups.some((g) => g.name === GLOBAL_GROUP) ? undefined : this.pools.get(GLOBAL_GROUP);
+    const feeder = new ProviderPoolFeeder({ profile, pools: this.pools, outbounds: this.outbounds, providers: this.providers, globalPool: ownGlobal });
+    this.providers.onChange(() => feeder.apply());
     ({ probes: this.probes, scheduler: this.probeScheduler } = createEngineProbes(
       { profile, pools: this.pools, outbounds: this.outbounds, stats: this.stats, clock: options.clock, logger: this.logger },
       options.probe,
@@ -93,7 +114,6 @@ export class Engine {
         const group = byName.get(name);
         return group ? build(group) : this.outbounds.get(name)!;
       };
-      if (g.use.length) this.logger.warn({ group: g.name, use: g.use }, 'proxy-providers are not loaded yet; the group uses its listed proxies only');
       const pool = new Pool(
         {
           name: g.name,
@@ -167,6 +187,7 @@ export class Engine {
 
   async start(): Promise<{ mixed: BoundAddress; controller?: ControllerAddress }> {
     this.stats.start();
+    await this.providers.start();
     const mixed = await this.inbound.start();
     this.probeScheduler.start();
     if (!this.profile.externalController) return { mixed };
@@ -180,6 +201,7 @@ export class Engine {
   /** Stops accepting, ends every open connection, stops timers. */
   async stop(): Promise<void> {
     this.probeScheduler.stop();
+    this.providers.stop();
     await this.controller?.close();
     const closing = this.inbound.close();
     this.tracker.closeAll();

@@ -12,6 +12,7 @@ import type { LogHub } from './log-hub.js';
 import { Router } from './router.js';
 import { routeTables } from './routes/index.js';
 import { DEFAULT_UI_DIR, serveUi } from './static-ui.js';
+import type { SubscriptionService } from '../subscription/refresh.js';
 import type { ApiContext, ControllerEngine, RequestInfo, RouteDef, RouteTable, StreamSource } from './types.js';
 
 export interface ControllerOptions {
@@ -34,6 +35,8 @@ export interface ControllerOptions {
   streamIntervalMs?: number;
   /** Further route tables (areas that live outside core/api). */
   routes?: readonly RouteTable[];
+  /** Stored subscriptions, served under /switchyard/subscriptions (503 there without them). */
+  subscriptions?: SubscriptionService;
 }
 
 export interface ControllerAddress {
@@ -156,6 +159,11 @@ export class Controller {
       startedAt: Date.now(),
       streamIntervalMs: options.streamIntervalMs ?? 1000,
       settings,
+      subscriptions: options.subscriptions,
+      requireSubscriptions() {
+        if (!options.subscriptions) throw new ApiError(503, 'subscriptions: this core runs without a data directory, so it stores none (start it with --data-dir)');
+        return options.subscriptions;
+      },
       setLogLevel(level: LogLevel) {
         settings.logLevel = level;
         // The shared silent logger must stay silent for everyone else.

@@ -5,6 +5,8 @@ import type { Pool } from '../balance/pool.js';
 import type { LogLevel, Mode, Profile } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { TrafficStats } from '../stats/traffic.js';
+import type { ProxyProviders } from '../subscription/providers.js';
+import type { SubscriptionService } from '../subscription/refresh.js';
 import type { ConnectionTracker } from '../stats/tracker.js';
 import type { LogHub } from './log-hub.js';
 import type { Method } from './router.js';
@@ -24,6 +26,8 @@ export interface ControllerEngine {
   /** Latency and speed probes, once the engine runs them. */
   readonly probes?: ProbeService;
   readonly inbound: { readonly address?: { host: string; port: number } };
+  /** The profile's proxy-providers (GET/PUT /providers/proxies); absent in engines without any. */
+  readonly providers?: Pick<ProxyProviders, 'list' | 'get' | 'refresh'>;
 }
 
 /** What every route handler may use. */
@@ -42,6 +46,10 @@ export interface ApiContext {
   /** Settings the controller changes at run time (PATCH /configs). */
   readonly settings: { readonly logLevel: LogLevel };
   setLogLevel(level: LogLevel): void;
+  /** Stored subscriptions (/switchyard/subscriptions), when the core has a data directory. */
+  readonly subscriptions: SubscriptionService | undefined;
+  /** The subscriptions, or a 503 saying there is no store. */
+  requireSubscriptions(): SubscriptionService;
 }
 
 export interface RequestInfo {

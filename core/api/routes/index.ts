@@ -3,6 +3,7 @@ import { clashCoreRoutes } from './clash-core.js';
 import { connectionRoutes } from './connections.js';
 import { providerRoutes } from './providers.js';
 import { proxyRoutes } from './proxies.js';
+import { subscriptionRoutes } from './subscriptions.js';
 import { switchyardRoutes } from './switchyard.js';
 import { uiSupportRoutes } from './ui-support.js';
 
@@ -11,4 +12,4 @@ import { uiSupportRoutes } from './ui-support.js';
  * toggles come with the store and subscription work: each as its own `routes/<area>.ts` exporting a
  * RouteTable under `/switchyard/<area>`, added to this list.
  */
-export const routeTables: readonly RouteTable[] = [clashCoreRoutes, proxyRoutes, connectionRoutes, providerRoutes, switchyardRoutes, uiSupportRoutes];
+export const routeTables: readonly RouteTable[] = [clashCoreRoutes, proxyRoutes, connectionRoutes, providerRoutes, switchyardRoutes, uiSupportRoutes, subscriptionRoutes];

@@ -1,5 +1,6 @@
 import { clashProxy, type ClashProxy } from '../clash-shapes.js';
-import { noContent, notFound, sendJson } from '../http.js';
+import { ApiError, noContent, notFound, sendJson } from '../http.js';
+import type { ProxyProvider } from '../../subscription/providers.js';
 import type { ApiContext, RouteTable } from '../types.js';
 
 /** mihomo always lists the profile's own `proxies:` as the provider `default`, vehicle `Compatible`. */
@@ -13,7 +14,12 @@ interface ClashProxyProvider {
   testUrl: string;
   expectedStatus: string;
   updatedAt: string;
+  /** mihomo's keys; only for providers whose server sent Subscription-Userinfo. */
+  subscriptionInfo?: { Upload: number; Download: number; Total: number; Expire: number };
 }
+
+/** mihomo writes Go's zero time for a provider never loaded; dashboards parse it as a date. */
+const NEVER = '0001-01-01T00:00:00Z';
 
 function builtInProvider(api: ApiContext): ClashProxyProvider {
   return {
@@ -27,21 +33,54 @@ function builtInProvider(api: ApiContext): ClashProxyProvider {
   };
 }
 
-/** Subscriptions (proxy-providers) are not loaded yet: until they are, only the built-in one exists. */
+function profileProvider(api: ApiContext, provider: ProxyProvider): ClashProxyProvider {
+  const entry: ClashProxyProvider = {
+    name: provider.name,
+    type: 'Proxy',
+    vehicleType: provider.vehicleType,
+    proxies: provider.proxies.map((p) => clashProxy(api.engine, p.name, api.probes)).filter((p): p is ClashProxy => p !== undefined),
+    testUrl: provider.config.healthCheck?.url ?? '',
+    expectedStatus: '*',
+    updatedAt: provider.updatedAt === undefined ? NEVER : new Date(provider.updatedAt).toISOString(),
+  };
+  const { upload, download, total, expire } = provider.info;
+  if (upload !== undefined || download !== undefined || total !== undefined || expire !== undefined) {
+    entry.subscriptionInfo = { Upload: upload ?? 0, Download: download ?? 0, Total: total ?? 0, Expire: expire ?? 0 };
+  }
+  return entry;
+}
+
+function allProviders(api: ApiContext): Record<string, ClashProxyProvider> {
+  const out: Record<string, ClashProxyProvider> = { [BUILT_IN]: builtInProvider(api) };
+  for (const p of api.engine.providers?.list() ?? []) out[p.name] = profileProvider(api, p);
+  return out;
+}
+
 function requireProvider(api: ApiContext, name: string): ClashProxyProvider {
-  if (name !== BUILT_IN) throw notFound('proxy provider', name);
-  return builtInProvider(api);
+  if (name === BUILT_IN) return builtInProvider(api);
+  const provider = api.engine.providers?.get(name);
+  if (!provider) throw notFound('proxy provider', name);
+  return profileProvider(api, provider);
 }
 
 export const providerRoutes: RouteTable = [
-  { method: 'GET', path: '/providers/proxies', handle: ({ res, api }) => sendJson(res, 200, { providers: { [BUILT_IN]: builtInProvider(api) } }) },
+  { method: 'GET', path: '/providers/proxies', handle: ({ res, api }) => sendJson(res, 200, { providers: allProviders(api) }) },
   { method: 'GET', path: '/providers/proxies/:name', handle: ({ res, params, api }) => sendJson(res, 200, requireProvider(api, params.name!)) },
   {
     method: 'PUT',
     path: '/providers/proxies/:name',
-    // The built-in provider is the profile itself: there is nothing to fetch, as in mihomo.
-    handle: ({ res, params, api }) => {
-      requireProvider(api, params.name!);
+    // The built-in provider is the profile itself: there is nothing to fetch, as in mihomo. A failed
+    // download answers 503 like mihomo, and the provider keeps the proxies it had.
+    handle: async ({ res, params, api }) => {
+      const name = params.name!;
+      requireProvider(api, name);
+      if (name !== BUILT_IN) {
+        try {
+          await api.engine.providers!.refresh(name);
+        } catch (err) {
+          throw new ApiError(503, `proxy provider ${JSON.stringify(name)}: ${(err as Error).message}`);
+        }
+      }
       noContent(res);
     },
   },
