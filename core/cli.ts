@@ -1,24 +1,54 @@
+import os from 'node:os';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadProfileFile } from './config/load.js';
-import { LOG_LEVELS, type LogLevel } from './config/types.js';
+import { LOG_LEVELS, type LogLevel, type Profile } from './config/types.js';
 import { createProtocolRegistry } from './protocol/index.js';
+import type { ProtocolRegistry } from './protocol/registry.js';
+import type { FetchOptions } from './subscription/fetch.js';
+import type { SubscriptionService } from './subscription/refresh.js';
+import type { Store } from './store/index.js';
+import type { ProbeHistoryStore } from './probe/history.js';
 import { Engine } from './engine.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { ConfigError } from './adapter/errors.js';
 import { formatHostPort } from './config/settings.js';
 // The log hub alone, not the API index: the controller is imported by the engine only when it starts one.
 import { LogHub } from './api/log-hub.js';
 
+/**
+ * The data directory (SQLite database, proxy-provider cache): `--data-dir`, else $SWITCHYARD_DATA_DIR,
+ * else $XDG_DATA_HOME/switchyard, else ~/.local/share/switchyard. `run` uses one only when given
+ * (flag or variable), so a plain `run -c profile.yaml` writes nothing to disk.
+ */
+function dataDirOf(flag: string | undefined, fallbackToDefault: boolean): string | undefined {
+  const given = flag ?? (process.env.SWITCHYARD_DATA_DIR || undefined);
+  if (given || !fallbackToDefault) return given && path.resolve(given);
+  return path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'switchyard');
+}
+
 /** `switchyard run -c profile.yaml`: the headless core. */
-async function run(opts: { config: string; logLevel?: LogLevel }): Promise<void> {
+async function run(opts: { config: string; logLevel?: LogLevel; dataDir?: string }): Promise<void> {
   const registry = createProtocolRegistry();
   const { profile, warnings } = await loadProfileFile(opts.config, registry);
   // Log lines go to stderr and to the controller's /logs subscribers.
   const logs = new LogHub();
   const logger = createLogger(opts.logLevel ?? profile.logLevel, logs.destination());
   for (const w of warnings) logger.warn(w);
-  const engine = new Engine(profile, { logger, registry, controller: { logs } });
+  const dataDir = dataDirOf(opts.dataDir, false);
+  // With a data directory: stored subscriptions (refreshed on their interval, through the mixed port when
+  // asked) and probe history in SQLite. Loaded only then: the store needs a native module.
+  const data = dataDir ? await openRunData(dataDir, registry, logger, (): FetchOptions['socksProxy'] => localProxy(engine, profile)) : undefined;
+  const engine: Engine = new Engine(profile, {
+    logger,
+    registry,
+    dataDir,
+    profileDir: path.dirname(path.resolve(opts.config)),
+    probe: data && { history: data.history },
+    controller: { logs, subscriptions: data?.subscriptions },
+  });
   const { mixed, controller } = await engine.start();
+  data?.subscriptions.start();
   // Machine-readable first lines: scripts (and the benchmark) wait for them.
   process.stdout.write(`mixed: listening on ${formatHostPort(mixed)} (socks5, socks4, http)\n`);
   process.stdout.write(`mode: ${engine.currentMode}, ${profile.proxies.length} proxies, ${engine.pools.size - 1} pools, ${profile.rules.length} rules\n`);
@@ -37,9 +67,11 @@ async function run(opts: { config: string; logLevel?: LogLevel }): Promise<void>
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    data?.subscriptions.stop();
     engine
       .stop()
       .then(() => {
+        data?.store.close();
         logger.flush();
         process.stdout.write('stopped\n');
         process.exit(0);
@@ -51,6 +83,60 @@ async function run(opts: { config: string; logLevel?: LogLevel }): Promise<void>
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+interface RunData {
+  store: Store;
+  history: ProbeHistoryStore;
+  subscriptions: SubscriptionService;
+}
+
+async function openRunData(dataDir: string, registry: ProtocolRegistry, logger: Logger, proxy: () => FetchOptions['socksProxy']): Promise<RunData> {
+  const { openStore } = await import('./store/index.js');
+  const { ProbeRepository } = await import('./store/probes.js');
+  const { SubscriptionService } = await import('./subscription/refresh.js');
+  const store = openStore(dataDir);
+  return { store, history: new ProbeRepository(store.db), subscriptions: new SubscriptionService({ store, registry, logger, localProxy: proxy }) };
+}
+
+/** The mixed port as a SOCKS5 proxy for our own downloads: loopback for a wildcard bind, the profile's first credential. */
+function localProxy(engine: Engine, profile: Profile): FetchOptions['socksProxy'] {
+  const address = engine.inbound.address;
+  if (!address) return undefined;
+  const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
+  const credential = profile.authentication[0];
+  return { host, port: address.port, username: credential?.username, password: credential?.password };
+}
+
+/** `switchyard import <url|file|link>`: stores a subscription (and fetches it), a file's servers, or one link's. */
+async function importCommand(source: string, opts: { dataDir?: string; name?: string }): Promise<void> {
+  const { openStore } = await import('./store/index.js');
+  const { SubscriptionService } = await import('./subscription/refresh.js');
+  const { importSource, formatImportReport } = await import('./subscription/import.js');
+  const dataDir = dataDirOf(opts.dataDir, true)!;
+  const store = openStore(dataDir);
+  try {
+    const registry = createProtocolRegistry();
+    const report = await importSource(new SubscriptionService({ store, registry }), store, source, { name: opts.name, registry });
+    process.stdout.write(formatImportReport(report));
+    process.stdout.write(`stored in ${dataDir}\n`);
+    if (report.error) process.exitCode = 1;
+  } finally {
+    store.close();
+  }
+}
+
+/** `switchyard servers [--json]`: the stored servers, never their passwords or uuids. */
+async function serversCommand(opts: { dataDir?: string; json?: boolean }): Promise<void> {
+  const { openStore } = await import('./store/index.js');
+  const { listServers, formatServerTable } = await import('./subscription/server-listing.js');
+  const store = openStore(dataDirOf(opts.dataDir, true)!);
+  try {
+    const servers = listServers(store);
+    process.stdout.write(opts.json ? `${JSON.stringify(servers, null, 2)}\n` : formatServerTable(servers));
+  } finally {
+    store.close();
+  }
 }
 
 /** `switchyard check -c profile.yaml`: validate only. */
@@ -78,7 +164,25 @@ program
   .description('run the core headless with a Clash-compatible profile')
   .requiredOption('-c, --config <file>', 'profile YAML')
   .addOption(logLevel)
+  .option('--data-dir <dir>', 'keep stored subscriptions, probe history and the proxy-provider cache here (default: none, or $SWITCHYARD_DATA_DIR)')
   .action((opts) => run(opts).catch(fail));
+
+const dataDirHelp = 'data directory (default: $SWITCHYARD_DATA_DIR, $XDG_DATA_HOME/switchyard or ~/.local/share/switchyard)';
+
+program
+  .command('import')
+  .description('store a subscription URL (and fetch it), or the servers of a subscription file or a share link')
+  .argument('<source>', 'an http(s) subscription URL, a file (subscription body or Clash profile), or a share link (ss://, vmess://...)')
+  .option('--data-dir <dir>', dataDirHelp)
+  .option('--name <name>', "the subscription's name, or the server's for a share link")
+  .action((source, opts) => importCommand(source, opts).catch(fail));
+
+program
+  .command('servers')
+  .description('list the stored servers (never their credentials)')
+  .option('--data-dir <dir>', dataDirHelp)
+  .option('--json', 'one JSON array instead of a table')
+  .action((opts) => serversCommand(opts).catch(fail));
 
 program
   .command('check')

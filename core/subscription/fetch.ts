@@ -2,7 +2,6 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { SocksProxyAgent } from 'socks-proxy-agent';
 import { FetchError, redactUrl } from './fetch-errors.js';
 import { readSubscriptionInfo, type SubscriptionInfo } from './fetch-headers.js';
 
@@ -69,7 +68,8 @@ export async function fetchSubscription(url: string, options: FetchOptions = {})
   const onCallerAbort = () => controller.abort();
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
   if (options.signal?.aborted) controller.abort();
-  const agent = options.socksProxy ? new SocksProxyAgent(socksUrl(options.socksProxy), { timeout: timeoutMs }) : undefined;
+  // Loaded only when used: the headless core mostly fetches direct, and every module costs memory.
+  const agent = options.socksProxy ? new (await import('socks-proxy-agent')).SocksProxyAgent(socksUrl(options.socksProxy), { timeout: timeoutMs }) : undefined;
 
   const explain = (err: unknown): FetchError => {
     if (err instanceof FetchError) return err;
