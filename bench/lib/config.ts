@@ -14,6 +14,8 @@ export interface BenchConfig {
   idleConnections: number;
   /** BENCH_LOADGEN_THREADS: epoll threads in the load generator (one per core keeps it off the critical path) */
   loadgenThreads: number;
+  /** BENCH_ROUNDS: every load runs this many times per subject, interleaved; the figure is the median */
+  rounds: number;
   /** BENCH_TIMEOUT_S: the whole run is killed after this long */
   timeoutSeconds: number;
 }
@@ -38,6 +40,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     streams,
     idleConnections: num(env, 'BENCH_IDLE', 1000, 1),
     loadgenThreads: num(env, 'BENCH_LOADGEN_THREADS', 2, 1),
+    rounds: num(env, 'BENCH_ROUNDS', 3, 1),
     timeoutSeconds: num(env, 'BENCH_TIMEOUT_S', 1800, 10),
   };
 }

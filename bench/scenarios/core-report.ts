@@ -13,7 +13,7 @@ export const TARGETS = {
 interface Metric {
   column: string;
   value(r: SubjectResult): number | undefined;
-  /** the step whose failure makes this cell "failed" */
+  /** the step (any round of it) whose failure explains an empty cell */
   step: string;
   /** RSS means nothing without a proxy process */
   proxyOnly?: boolean;
@@ -21,11 +21,11 @@ interface Metric {
 
 function metrics(config: BenchConfig): Metric[] {
   return [
-    { column: '1 conn MiB/s', value: (r) => r.single?.mibPerSec, step: '1 connection' },
-    { column: `${config.streams} conn MiB/s`, value: (r) => r.parallel?.mibPerSec, step: `${config.streams} connections` },
-    { column: 'conn/s', value: (r) => r.rate?.perSecond, step: 'connections/s' },
-    { column: 'TTFB p50 ms', value: (r) => r.rate?.ttfbMs.p50, step: 'connections/s' },
-    { column: 'TTFB p99 ms', value: (r) => r.rate?.ttfbMs.p99, step: 'connections/s' },
+    { column: '1 conn MiB/s', value: (r) => r.summary.singleMiBps, step: '1 connection' },
+    { column: `${config.streams} conn MiB/s`, value: (r) => r.summary.parallelMiBps, step: `${config.streams} connections` },
+    { column: 'conn/s', value: (r) => r.summary.connPerSec, step: 'connections/s' },
+    { column: 'TTFB p50 ms', value: (r) => r.summary.ttfbP50Ms, step: 'connections/s' },
+    { column: 'TTFB p99 ms', value: (r) => r.summary.ttfbP99Ms, step: 'connections/s' },
     { column: 'RSS at start MiB', value: (r) => r.idle?.rssBeforeMiB, step: 'idle tunnels', proxyOnly: true },
     { column: `RSS, ${config.idleConnections} idle MiB`, value: (r) => r.idle?.rssMiB, step: 'idle tunnels', proxyOnly: true },
     { column: 'peak RSS MiB', value: (r) => r.memory?.peakRssMiB, step: 'memory', proxyOnly: true },
@@ -33,6 +33,13 @@ function metrics(config: BenchConfig): Metric[] {
 }
 
 const notAvailable = 'not available yet';
+
+function cell(r: SubjectResult, m: Metric): string {
+  if (m.proxyOnly && r.id === 'direct') return '—';
+  const v = m.value(r);
+  if (v !== undefined) return fmt(v);
+  return Object.keys(r.failures).some((k) => k.startsWith(m.step)) ? 'failed' : '—';
+}
 
 function absoluteTable(results: SubjectResult[], config: BenchConfig): Table {
   const ms = metrics(config);
@@ -43,11 +50,12 @@ function absoluteTable(results: SubjectResult[], config: BenchConfig): Table {
       return [r.label, r.status === 'unavailable' ? notAvailable : 'failed to start', ...ms.slice(1).map(() => '—')];
     }
     for (const [step, err] of Object.entries(r.failures)) notes.push(`${r.label}, ${step}: ${err}`);
-    if (r.rate && r.rate.errors > 0) notes.push(`${r.label}: ${r.rate.errors} failed connections during the rate test (e.g. ${r.rate.errorSample})`);
+    if (r.summary.rateErrors > 0) notes.push(`${r.label}: ${r.summary.rateErrors} failed connections in the rate runs (e.g. ${r.summary.rateErrorSample})`);
     if (r.exit?.signal === 'SIGKILL') notes.push(`${r.label}: did not exit after SIGTERM and was killed`);
     else if (r.exit && r.exit.code !== 0 && r.exit.code !== null) notes.push(`${r.label}: ended with exit code ${r.exit.code} (0 expected on SIGTERM)`);
-    return [r.label, ...ms.map((m) => (m.proxyOnly && r.id === 'direct' ? '—' : r.failures[m.step] ? 'failed' : fmt(m.value(r))))];
+    return [r.label, ...ms.map((m) => cell(r, m))];
   });
+  notes.unshift(`throughput, conn/s and TTFB: median of ${config.rounds} interleaved round${config.rounds > 1 ? 's' : ''} per subject`);
   return { title: 'core: absolute figures', columns: ['subject', ...ms.map((m) => m.column)], rows, notes };
 }
 
@@ -100,16 +108,16 @@ function checks(results: SubjectResult[], config: BenchConfig): Check[] {
   check(
     `switchyard → DIRECT, 1-connection throughput ≥ ${TARGETS.singleVsV2ray}× v2ray`,
     sy,
-    sy?.single?.mibPerSec,
-    v2ray?.single ? v2ray.single.mibPerSec * TARGETS.singleVsV2ray : undefined,
+    sy?.summary.singleMiBps,
+    v2ray?.summary.singleMiBps !== undefined ? v2ray.summary.singleMiBps * TARGETS.singleVsV2ray : undefined,
     (v, g) => v >= g,
     (v, g) => `${fmt(v)} MiB/s vs ${fmt(g)} MiB/s (${ratio(v, g)})`,
   );
   check(
     `switchyard → DIRECT, connections/s ≥ ${TARGETS.connRateVsMicrosocks}× microsocks`,
     sy,
-    sy?.rate?.perSecond,
-    microsocks?.rate ? microsocks.rate.perSecond * TARGETS.connRateVsMicrosocks : undefined,
+    sy?.summary.connPerSec,
+    microsocks?.summary.connPerSec !== undefined ? microsocks.summary.connPerSec * TARGETS.connRateVsMicrosocks : undefined,
     (v, g) => v >= g,
     (v, g) => `${fmt(v)}/s vs ${fmt(g)}/s (${ratio(v, g)})`,
   );
@@ -125,7 +133,7 @@ function checks(results: SubjectResult[], config: BenchConfig): Check[] {
     );
   }
   // Harness health: the direct baseline shows whether the load generator and target leave room to measure.
-  const directRate = direct?.rate?.perSecond;
+  const directRate = direct?.summary.connPerSec;
   if (directRate !== undefined) {
     out.push({
       name: 'harness: direct connections/s ≥ 30,000 (load generator not the bottleneck)',

@@ -22,7 +22,33 @@ import { buildCoreReport } from './core-report.js';
  *   RSS with 1,000 idle tunnels, and peak RSS after all of it.
  * Subjects: no proxy (the limit), microsocks, v2ray (socks → freedom), Switchyard's mixed port with a
  * DIRECT outbound, and Switchyard with a round-robin pool of three socks5 upstreams (microsocks each).
+ *
+ * All subjects are started first; the idle-memory test runs on each fresh process; then the loads run in
+ * BENCH_ROUNDS interleaved rounds (each round in a rotated order) and every figure is the median over the
+ * rounds. On a shared machine a burst of someone else's work then hits one round of every subject instead
+ * of every round of one subject.
  */
+export type SubjectId = 'direct' | 'microsocks' | 'v2ray' | 'switchyard-direct' | 'switchyard-pool';
+
+export interface RoundFigures {
+  single?: Download;
+  parallel?: ParallelDownload;
+  rate?: ConnectionRate;
+}
+
+/** Medians over the rounds that produced the figure. */
+export interface Summary {
+  singleMiBps?: number;
+  singleTtfbMs?: number;
+  parallelMiBps?: number;
+  connPerSec?: number;
+  ttfbP50Ms?: number;
+  ttfbP99Ms?: number;
+  /** failed connections in all rate runs together */
+  rateErrors: number;
+  rateErrorSample?: string;
+}
+
 export interface SubjectResult {
   id: SubjectId;
   label: string;
@@ -30,16 +56,13 @@ export interface SubjectResult {
   /** why it is unavailable or failed to start */
   reason?: string;
   idle?: { connections: number; rssBeforeMiB: number; rssMiB: number; kibPerConnection: number };
-  single?: Download;
-  parallel?: ParallelDownload;
-  rate?: ConnectionRate;
+  rounds: RoundFigures[];
+  summary: Summary;
   memory?: Memory;
-  /** a step that failed while the others ran: step name → error */
+  /** steps that failed: "step" or "step, round n" → error */
   failures: Record<string, string>;
   exit?: { code: number | null; signal: string | null };
 }
-
-export type SubjectId = 'direct' | 'microsocks' | 'v2ray' | 'switchyard-direct' | 'switchyard-pool';
 
 interface Subject {
   id: SubjectId;
@@ -77,57 +100,37 @@ async function startSwitchyardPool(ctx: BenchContext): Promise<ProxyUnderTest> {
 
 const MiB = 1024 * 1024;
 
-async function measureSubject(subject: Subject, target: BenchTarget, ctx: BenchContext): Promise<SubjectResult> {
-  const { config } = ctx;
-  const result: SubjectResult = { id: subject.id, label: subject.label, status: 'measured', failures: {} };
-  let proxy: ProxyUnderTest | null = null;
-  if (subject.start) {
-    try {
-      proxy = await subject.start(ctx);
-    } catch (err) {
-      result.status = err instanceof NotAvailableError ? 'unavailable' : 'failed';
-      result.reason = (err as Error).message;
-      ctx.log(`  ${subject.label}: ${result.reason}`);
-      return result;
-    }
-  }
-  const port = proxy?.port ?? null;
-  const step = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
-    ctx.log(`  ${subject.label}: ${name}`);
-    try {
-      return await run();
-    } catch (err) {
-      const tail = proxy?.outputTail?.().trim();
-      result.failures[name] = (err as Error).message + (tail ? `\n    its last output: ${tail.slice(-500)}` : '');
-      ctx.log(`  ${subject.label}: ${name} failed: ${result.failures[name]}`);
-      return undefined;
-    }
-  };
+/** A subject being measured: its process (none for the direct baseline) and what it has produced so far. */
+interface Running {
+  proxy: ProxyUnderTest | null;
+  result: SubjectResult;
+}
+
+/** Runs one measurement; a failure is recorded against the subject and the run goes on. */
+async function step<T>(run: Running, name: string, ctx: BenchContext, fn: () => Promise<T>): Promise<T | undefined> {
+  ctx.log(`  ${run.result.label}: ${name}`);
   try {
-    // Idle first, on a fresh process: the figure is what 1,000 open tunnels cost, not what the bulk runs left behind.
-    if (proxy) result.idle = await step('idle tunnels', () => idleMemory(proxy!, target, config));
-    const bulk = config.bulkMiB * MiB;
-    const timeoutMs = Math.max(60_000, (config.bulkMiB / 10) * 1000); // fails below 10 MiB/s
-    result.single = await step('1 connection', () => curlDownload(target.url(`/bytes/${bulk}`), bulk, port, timeoutMs));
-    const each = Math.floor(bulk / config.streams);
-    result.parallel = await step(`${config.streams} connections`, () => parallelDownload(target.url(`/bytes/${each}`), each, config.streams, port, timeoutMs));
-    result.rate = await step('connections/s', async () => {
-      const tools = await ctx.tools();
-      return connectionRate(tools.loadgen, target.port, port, {
-        concurrency: config.concurrency,
-        seconds: config.seconds,
-        threads: config.loadgenThreads,
-        warmupSeconds: config.warmupSeconds,
-      });
-    });
-    if (proxy) result.memory = await step('memory', () => readMemory(proxy!.pid));
-  } finally {
-    if (proxy) {
-      const exit = await proxy.stop();
-      result.exit = { code: exit.code, signal: exit.signal };
-    }
+    return await fn();
+  } catch (err) {
+    const tail = run.proxy?.outputTail?.().trim();
+    const message = (err as Error).message + (tail ? `\n    its last output: ${tail.slice(-500)}` : '');
+    run.result.failures[name] = message;
+    ctx.log(`  ${run.result.label}: ${name} failed: ${message}`);
+    return undefined;
   }
-  return result;
+}
+
+async function start(subject: Subject, ctx: BenchContext): Promise<Running> {
+  const result: SubjectResult = { id: subject.id, label: subject.label, status: 'measured', rounds: [], summary: { rateErrors: 0 }, failures: {} };
+  if (!subject.start) return { proxy: null, result };
+  try {
+    return { proxy: await subject.start(ctx), result };
+  } catch (err) {
+    result.status = err instanceof NotAvailableError ? 'unavailable' : 'failed';
+    result.reason = (err as Error).message;
+    ctx.log(`  ${subject.label}: ${result.reason}`);
+    return { proxy: null, result };
+  }
 }
 
 async function idleMemory(proxy: ProxyUnderTest, target: BenchTarget, config: BenchConfig): Promise<SubjectResult['idle']> {
@@ -149,6 +152,51 @@ async function idleMemory(proxy: ProxyUnderTest, target: BenchTarget, config: Be
   }
 }
 
+async function runRound(run: Running, round: number, target: BenchTarget, ctx: BenchContext): Promise<void> {
+  const { config } = ctx;
+  const port = run.proxy?.port ?? null;
+  const of = config.rounds > 1 ? `, round ${round + 1}` : '';
+  const bulk = config.bulkMiB * MiB;
+  const timeoutMs = Math.max(60_000, (config.bulkMiB / 10) * 1000); // fails below 10 MiB/s
+  const figures: RoundFigures = {};
+  figures.single = await step(run, `1 connection${of}`, ctx, () => curlDownload(target.url(`/bytes/${bulk}`), bulk, port, timeoutMs));
+  const each = Math.floor(bulk / config.streams);
+  figures.parallel = await step(run, `${config.streams} connections${of}`, ctx, () =>
+    parallelDownload(target.url(`/bytes/${each}`), each, config.streams, port, timeoutMs),
+  );
+  figures.rate = await step(run, `connections/s${of}`, ctx, async () => {
+    const tools = await ctx.tools();
+    return connectionRate(tools.loadgen, target.port, port, {
+      concurrency: config.concurrency,
+      seconds: config.seconds,
+      threads: config.loadgenThreads,
+      warmupSeconds: config.warmupSeconds,
+    });
+  });
+  run.result.rounds.push(figures);
+}
+
+export function median(values: (number | undefined)[]): number | undefined {
+  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+function summarize(rounds: RoundFigures[]): Summary {
+  const rates = rounds.map((r) => r.rate).filter((r): r is ConnectionRate => r !== undefined);
+  return {
+    singleMiBps: median(rounds.map((r) => r.single?.mibPerSec)),
+    singleTtfbMs: median(rounds.map((r) => r.single?.ttfbMs)),
+    parallelMiBps: median(rounds.map((r) => r.parallel?.mibPerSec)),
+    connPerSec: median(rates.map((r) => r.perSecond)),
+    ttfbP50Ms: median(rates.map((r) => r.ttfbMs.p50)),
+    ttfbP99Ms: median(rates.map((r) => r.ttfbMs.p99)),
+    rateErrors: rates.reduce((n, r) => n + r.errors, 0),
+    rateErrorSample: rates.find((r) => r.errorSample)?.errorSample ?? undefined,
+  };
+}
+
 interface CoreState {
   target: BenchTarget;
 }
@@ -160,14 +208,40 @@ export const core: Scenario<CoreState> = {
     const tools = await ctx.tools();
     return { target: await startBenchTarget(tools.target) };
   },
-  async measure(state, ctx) {
-    const results: SubjectResult[] = [];
-    for (const subject of subjects) {
-      ctx.log(`core: ${subject.label}`);
-      results.push(await measureSubject(subject, state.target, ctx));
-      await sleep(1000); // let the previous subject's closing connections drain before the next starts
+  async measure({ target }, ctx) {
+    const runs: Running[] = [];
+    try {
+      for (const subject of subjects) {
+        ctx.log(`core: starting ${subject.label}`);
+        runs.push(await start(subject, ctx));
+      }
+      const measured = runs.filter((r) => r.result.status === 'measured');
+      // Idle first, on each fresh process: the figure is what 1,000 open tunnels cost, not what bulk runs left behind.
+      for (const run of measured) {
+        if (run.proxy) run.result.idle = await step(run, 'idle tunnels', ctx, () => idleMemory(run.proxy!, target, ctx.config));
+      }
+      for (let round = 0; round < ctx.config.rounds; round++) {
+        ctx.log(`core: round ${round + 1} of ${ctx.config.rounds}`);
+        for (let i = 0; i < measured.length; i++) {
+          await runRound(measured[(i + round) % measured.length]!, round, target, ctx);
+          await sleep(500); // let the previous subject's closing connections drain
+        }
+      }
+      for (const run of measured) {
+        run.result.summary = summarize(run.result.rounds);
+        if (run.proxy) run.result.memory = await step(run, 'memory', ctx, () => readMemory(run.proxy!.pid));
+      }
+    } finally {
+      for (const run of runs) {
+        if (!run.proxy) continue;
+        const exit = await run.proxy.stop();
+        run.result.exit = { code: exit.code, signal: exit.signal };
+      }
     }
-    return buildCoreReport(results, ctx.config);
+    return buildCoreReport(
+      runs.map((r) => r.result),
+      ctx.config,
+    );
   },
   async teardown(state) {
     await state.target.stop();
