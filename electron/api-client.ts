@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import type { LiveStatsFrame } from '../core/api/live-stats.js';
 import type { PoolSnapshot } from '../core/balance/pool.js';
 import type { Mode } from '../core/config/types.js';
+import type { RefreshResult, SubscriptionView } from '../core/subscription/refresh.js';
 import { DesktopError } from './errors.js';
 
 export interface ControllerAccess {
@@ -13,6 +14,13 @@ export interface ControllerAccess {
 export interface SubscriptionRequest {
   url: string;
   name?: string;
+}
+
+/** POST /switchyard/subscriptions answers 201 with the stored subscription and its first fetch. */
+export interface SubscriptionAdded {
+  subscription: Pick<SubscriptionView, 'id' | 'name'>;
+  /** Absent when the core did not fetch it yet; `ok: false` when that first fetch failed (it stays stored). */
+  result?: RefreshResult;
 }
 
 /** A controller error with its HTTP status, for callers that treat 404 (an older core) apart. */
@@ -82,8 +90,9 @@ export class ControllerClient {
     }
   }
 
-  async addSubscription(subscription: SubscriptionRequest): Promise<unknown> {
-    return this.request('POST', '/switchyard/subscriptions', subscription);
+  /** Stores the subscription in the core, which fetches it once before answering. */
+  async addSubscription(subscription: SubscriptionRequest): Promise<SubscriptionAdded> {
+    return this.request<SubscriptionAdded>('POST', '/switchyard/subscriptions', subscription, 60_000);
   }
 
   /**

@@ -29,7 +29,12 @@ export interface SystemProxyStatus {
 export interface ImportResult {
   /** The subscription URL that was imported. */
   url: string;
-  name?: string;
+  /** The name it is stored under. */
+  name: string;
+  /** Servers from its first download. */
+  servers?: number;
+  /** Why that first download failed (the subscription is stored all the same). */
+  error?: string;
 }
 
 /** Desktop state pushed to the window when the tray or a restart changes it. */

@@ -1,14 +1,22 @@
+import path from 'node:path';
 import { generateSecret } from '../core/api/auth.js';
-import { LogHub } from '../core/api/index.js';
+import { LogHub } from '../core/api/log-hub.js';
 import { ConfigError } from '../core/adapter/errors.js';
 import { loadProfileFile } from '../core/config/load.js';
 import { Engine } from '../core/engine.js';
-import { createLogger } from '../core/logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import type { ProbeHistoryStore } from '../core/probe/history.js';
 import { createProtocolRegistry } from '../core/protocol/index.js';
+import type { ProtocolRegistry } from '../core/protocol/registry.js';
+import type { Store } from '../core/store/index.js';
+import type { FetchOptions } from '../core/subscription/fetch.js';
+import type { SubscriptionService } from '../core/subscription/refresh.js';
 import type { CoreInfo, CoreToMain } from './core-messages.js';
 
 export interface CoreHostOptions {
   profilePath: string;
+  /** The app's data folder: SQLite store (subscriptions, probe history) and the provider cache. */
+  dataDir?: string;
   /** The built UI the controller serves at /ui; default renderer/dist. */
   uiDir?: string;
 }
@@ -16,6 +24,30 @@ export interface CoreHostOptions {
 export interface RunningCore {
   info: CoreInfo;
   stop(): Promise<void>;
+}
+
+interface StoredData {
+  store: Store;
+  history: ProbeHistoryStore;
+  subscriptions: SubscriptionService;
+}
+
+/**
+ * The store as `switchyard run --data-dir` opens it (core/cli.ts). better-sqlite3 is native: a build for
+ * another ABI (Node's, in an unpackaged Electron) does not load, and the core then runs without storing
+ * anything rather than not at all.
+ */
+async function openStoredData(dataDir: string, registry: ProtocolRegistry, logger: Logger, localProxy: () => FetchOptions['socksProxy']): Promise<StoredData | undefined> {
+  try {
+    const { openStore } = await import('../core/store/index.js');
+    const { ProbeRepository } = await import('../core/store/probes.js');
+    const { SubscriptionService } = await import('../core/subscription/refresh.js');
+    const store = openStore(dataDir);
+    return { store, history: new ProbeRepository(store.db), subscriptions: new SubscriptionService({ store, registry, logger, localProxy }) };
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'the data store did not open: subscriptions and probe history are off for this run');
+    return undefined;
+  }
 }
 
 /**
@@ -30,16 +62,36 @@ export async function startCoreHost(options: CoreHostOptions): Promise<RunningCo
   const logger = createLogger(profile.logLevel, logs.destination());
   for (const w of warnings) logger.warn(w);
   const secret = generateSecret();
-  const engine = new Engine(
+  // Subscriptions fetched "via proxy" go through our own mixed port, once it listens.
+  const localProxy = (): FetchOptions['socksProxy'] => {
+    const address = engine.inbound.address;
+    const credential = profile.authentication[0];
+    return address && { host: address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host, port: address.port, username: credential?.username, password: credential?.password };
+  };
+  const data = options.dataDir ? await openStoredData(options.dataDir, registry, logger, localProxy) : undefined;
+  const engine: Engine = new Engine(
     // The profile's external-controller is for the headless core; the app's is private to it.
     { ...profile, externalController: { host: '127.0.0.1', port: 0 } },
-    { logger, registry, controller: { host: '127.0.0.1', port: 0, secret, logs, ...(options.uiDir ? { uiDir: options.uiDir } : {}) } },
+    {
+      logger,
+      registry,
+      dataDir: options.dataDir,
+      profileDir: path.dirname(path.resolve(options.profilePath)),
+      probe: data && { history: data.history },
+      controller: { host: '127.0.0.1', port: 0, secret, logs, subscriptions: data?.subscriptions, ...(options.uiDir ? { uiDir: options.uiDir } : {}) },
+    },
   );
-  const { mixed, controller } = await engine.start();
+  const { mixed, controller } = await engine.start().catch((err: unknown) => {
+    data?.store.close();
+    throw err;
+  });
+  data?.subscriptions.start();
   return {
     info: { port: controller!.port, secret, mixedHost: mixed.host, mixedPort: mixed.port, profile: options.profilePath },
     stop: async () => {
+      data?.subscriptions.stop();
       await engine.stop();
+      data?.store.close();
       logger.flush();
     },
   };

@@ -5,7 +5,7 @@ import type { CoreToMain } from './core-messages.js';
  * The core process: started by main as an Electron utilityProcess (tests fork it with Node), it runs the
  * core and reports `ready` with the controller port and secret, or `fatal`. Main sends `stop` to end it.
  *
- *   main ─fork(core-entry.mjs --profile p)→ core-process → Engine + controller on 127.0.0.1:0
+ *   main ─fork(core-entry.mjs --profile p --data-dir d)→ core-process → Engine + controller on 127.0.0.1:0
  *        ←─────────── { type: 'ready', port, secret, mixedPort } ──┘
  */
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   });
   parent.onGone(stop);
   try {
-    core = await startCoreHost({ profilePath, uiDir: argument('--ui-dir') });
+    core = await startCoreHost({ profilePath, dataDir: argument('--data-dir'), uiDir: argument('--ui-dir') });
   } catch (err) {
     parent.send(fatalMessage(err));
     // Let the message leave before the process does.

@@ -151,6 +151,8 @@ export class CoreSupervisor {
     }
     const now = this.timers.now();
     this.crashTimes = [...this.crashTimes.filter((t) => now - t < (this.options.policy?.windowMs ?? 120_000)), now];
+    // Not running any more, from this moment: nobody may take the old address for a live one.
+    this.setStatus('restarting');
     try {
       await this.listener.down(why);
     } catch {
@@ -163,7 +165,6 @@ export class CoreSupervisor {
       this.listener.gaveUp(decision.crashesInWindow, why);
       return;
     }
-    this.setStatus('restarting');
     this.restartTimer = this.timers.setTimeout(() => {
       this.restartTimer = undefined;
       if (!this.stopping) this.launch();

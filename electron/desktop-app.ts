@@ -1,7 +1,7 @@
 import type { LiveStatsFrame } from '../core/api/live-stats.js';
 import type { PoolSnapshot } from '../core/balance/pool.js';
 import type { Mode } from '../core/config/types.js';
-import type { ControllerAccess, SubscriptionRequest } from './api-client.js';
+import type { ControllerAccess, SubscriptionAdded, SubscriptionRequest } from './api-client.js';
 import type { ControllerInfo, DesktopInvokeMap, DesktopState, ImportResult, SystemProxyStatus } from './contract.js';
 import type { CoreInfo } from './core-messages.js';
 import { CoreSupervisor, type SpawnCore, type SupervisorOptions } from './core-supervisor.js';
@@ -45,7 +45,7 @@ export interface CoreApi {
   selectMember(pool: string, member: string): Promise<void>;
   setStrategy(pool: string, strategy: string): Promise<void>;
   testPool(pool: string): Promise<Record<string, number>>;
-  addSubscription(subscription: SubscriptionRequest): Promise<unknown>;
+  addSubscription(subscription: SubscriptionRequest): Promise<SubscriptionAdded>;
   streamStats(onFrame: (frame: LiveStatsFrame) => void, onClose: (why: string) => void): () => void;
 }
 
@@ -248,16 +248,25 @@ export class DesktopApp {
   }
 
   private async importSubscription(target: InstallConfigLink): Promise<ImportResult> {
+    // Messages never repeat the URL: subscription URLs carry account tokens.
+    const label = target.name ?? describeUrl(target.url);
+    let added: SubscriptionAdded;
     try {
-      await this.requireApi().addSubscription({ url: target.url, ...(target.name ? { name: target.name } : {}) });
+      added = await this.requireApi().addSubscription({ url: target.url, ...(target.name ? { name: target.name } : {}) });
     } catch (err) {
-      // The message may not repeat the URL: subscription URLs carry account tokens.
-      this.shell.notify('Subscription not imported', `${target.name ?? describeUrl(target.url)}: ${describeError(err).message}`);
+      this.shell.notify('Subscription not imported', `${label}: ${describeError(err).message}`);
       throw err;
     }
-    this.shell.notify('Subscription added', target.name ?? describeUrl(target.url));
+    const result = added.result;
+    const name = added.subscription?.name ?? label;
+    if (result && !result.ok) {
+      // Stored all the same: the core tries again on its interval, and the window can refresh it.
+      this.shell.notify('Subscription added, but its download failed', `${name}: ${result.error}`);
+    } else {
+      this.shell.notify('Subscription added', result ? `${name}: ${result.servers} server${result.servers === 1 ? '' : 's'}` : name);
+    }
     void this.refresh();
-    return { url: target.url, ...(target.name ? { name: target.name } : {}) };
+    return { url: target.url, name, ...(result ? (result.ok ? { servers: result.servers } : { error: result.error }) : {}) };
   }
 
   private async testAll(): Promise<void> {

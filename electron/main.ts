@@ -89,7 +89,7 @@ function start(): void {
     const profile = resolveProfile(process.env, app.getPath('userData'), existsSync);
     const desktopApp = new DesktopApp({
       shell,
-      spawnCore: () => spawnUtilityCore(path.join(ROOT, 'electron', 'core-entry.mjs'), ['--profile', profile]),
+      spawnCore: () => spawnUtilityCore(path.join(ROOT, 'electron', 'core-entry.mjs'), ['--profile', profile, '--data-dir', app.getPath('userData')]),
       systemProxy,
       api: (access) => new ControllerClient(access),
     });
