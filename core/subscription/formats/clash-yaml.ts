@@ -5,6 +5,7 @@ import { SubscriptionError } from '../errors.js';
 import { type Loose, obj } from '../links/loose.js';
 import type { SubscriptionCollector } from './collector.js';
 import { readFlowItems } from './flow-yaml.js';
+import { readBlockItems } from './block-yaml.js';
 
 /** A top-level `proxies:` key; `proxy-groups`, `rules` and the rest are ignored. */
 export const looksLikeClashYaml = (text: string): boolean => /^proxies[ \t]*:/m.test(text);
@@ -40,15 +41,16 @@ export function readClashYaml(text: string, into: SubscriptionCollector): void {
 
 /**
  * Reads only the top-level `proxies:` block when it stands alone — provider profiles often carry
- * thousands of rules, and the YAML parser costs time per token — and that block with the fast flow
- * reader when every item is a one-line flow mapping. When the block leans on the rest of the file
- * (an anchor defined elsewhere) or does not parse alone, the whole file is parsed instead.
+ * thousands of rules, and the YAML parser costs time per token — and that block with a fast reader when
+ * it is in the plain subset: one flow mapping per line (flow-yaml.ts) or simple block style
+ * (block-yaml.ts). When the block leans on the rest of the file (an anchor defined elsewhere) or does
+ * not parse alone, the whole file is parsed instead.
  */
 function readItems(text: string): Item[] {
   const section = proxiesSection(text);
   if (section) {
-    const flow = section.body === undefined ? undefined : readFlowItems(section.body, section.firstLine + 1);
-    if (flow) return flow;
+    const fast = section.body === undefined ? undefined : (readFlowItems(section.body, section.firstLine + 1) ?? readBlockItems(section.body, section.firstLine + 1));
+    if (fast) return fast;
     const alone = parseYaml(section.text, section.firstLine - 1);
     if (alone.syntaxError === undefined && alone.items.every((item) => item.error === undefined)) return alone.items;
   }

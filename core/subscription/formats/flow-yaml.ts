@@ -6,7 +6,8 @@
  * anchors, tags, comments, block style — so the full parser takes over. A test checks it against `yaml`.
  */
 
-class NotInSubset extends Error {}
+/** Thrown inside the fast readers (here and block-yaml.ts) when the text leaves their subset. */
+export class NotInSubset extends Error {}
 
 /** Each item's value and 1-based line, or undefined when the block is outside the subset. */
 export function readFlowItems(block: string, firstLine: number): { value: unknown; line: number }[] | undefined {
@@ -32,7 +33,8 @@ export function readFlowItems(block: string, firstLine: number): { value: unknow
 
 const FLOW_STOP = new Set([',', '[', ']', '{', '}']);
 
-class FlowReader {
+/** Reads one flow node (map, list, quoted or plain scalar) from `pos` on a single line. */
+export class FlowReader {
   constructor(
     private readonly s: string,
     private pos: number,
@@ -162,7 +164,7 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 };
 
 /** The YAML 1.2 core schema, as the `yaml` library resolves plain scalars by default. */
-function resolvePlain(s: string): unknown {
+export function resolvePlain(s: string): unknown {
   if (s === '' || s === '~' || s === 'null' || s === 'Null' || s === 'NULL') return null;
   if (s === 'true' || s === 'True' || s === 'TRUE') return true;
   if (s === 'false' || s === 'False' || s === 'FALSE') return false;
