@@ -1,7 +1,8 @@
 import type { Scenario } from '../scenario.js';
 import { core } from './core.js';
 import { probes } from './probes.js';
+import { subscription } from './subscription.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add new scenarios here. */
 // `any`: each scenario has its own state type, which only it sees.
-export const scenarios: Scenario<any>[] = [core, probes];
+export const scenarios: Scenario<any>[] = [core, probes, subscription];
