@@ -34,15 +34,15 @@ export interface LiveStatsFrame {
 }
 
 /**
- * One frame of live numbers per server (each `proxies:` entry) and per pool: traffic from the stats,
- * latency, speed and score from the probes, and what passive health says (a member ejected by any pool
- * shows as ejected). Values the probes have not measured yet are null.
+ * One frame of live numbers per server (each `proxies:` entry and each proxy a provider brought) and per
+ * pool: traffic from the stats, latency, speed and score from the probes, and what passive health says
+ * (a member ejected by any pool shows as ejected). Values the probes have not measured yet are null.
  */
 export function liveStatsFrame(engine: ControllerEngine, probes: ProbeService | undefined, now = Date.now()): LiveStatsFrame {
   const snapshots = [...engine.pools.values()].map((p) => p.snapshot());
   const seats = membersByName(snapshots);
   const t = engine.stats.total;
-  const servers = engine.profile.proxies.map((proxy): LiveStat => {
+  const servers = serverEntries(engine).map((proxy): LiveStat => {
     const health = probes?.health(proxy.name);
     const members = seats.get(proxy.name) ?? [];
     const measured = health?.latest?.ok ? health.latest.latencyMs : undefined;
@@ -73,6 +73,12 @@ export function liveStatsFrame(engine: ControllerEngine, probes: ProbeService | 
     };
   });
   return { at: now, total: { upRate: t.upRate, downRate: t.downRate, up: t.up, down: t.down, active: t.active }, servers, pools };
+}
+
+/** The profile's own proxies, then each proxy-provider's (which pools `use:`), in that order. */
+function serverEntries(engine: ControllerEngine): { name: string; type: string }[] {
+  const fromProviders = (engine.providers?.list() ?? []).flatMap((p) => p.proxies.map((x) => ({ name: x.name, type: x.config.type })));
+  return [...engine.profile.proxies, ...fromProviders];
 }
 
 function traffic(engine: ControllerEngine, name: string) {

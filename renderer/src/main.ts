@@ -1,0 +1,13 @@
+import { mount } from 'svelte';
+import App from './App.svelte';
+import './app.css';
+import { startRouter } from './state/router.svelte.js';
+import { initSession } from './state/session.svelte.js';
+import { initTheme } from './state/theme.svelte.js';
+
+// The token leaves the address bar before anything else runs.
+initSession();
+initTheme();
+startRouter();
+
+export default mount(App, { target: document.getElementById('app')! });

@@ -1,0 +1,326 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpTarget, type HttpTarget } from '../helpers/http-target.js';
+import { freePort } from '../helpers/ports.js';
+import { startMicrosocks, type ReferenceServer } from '../helpers/reference-servers.js';
+import { eventually, startApi, type ApiHarness } from '../unit/api/harness.js';
+import { body, startSubscriptionServer, type SubscriptionServer } from '../integration/subscription/subscription-server.js';
+import { createProtocolRegistry } from '../../core/protocol/index.js';
+import { openStore, type Store } from '../../core/store/index.js';
+import { SubscriptionService } from '../../core/subscription/refresh.js';
+import { haveChromium, launchChromium, NO_CHROMIUM_REASON, type Browser } from './browser.js';
+import { ensureUiBuilt } from './ui-build.js';
+
+const HK = 'socks 香港';
+const TOKYO = 'socks tokyo';
+const DEAD = 'socks dead';
+const SECRET = 'e2e-secret-7Qx';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
+
+/**
+ * An HTTP target that sends 16 KiB every 50 ms until the client leaves: a download that flows at a steady
+ * rate, so the per-second rates move every second (a fast download through loopback buffers arrives in
+ * bursts seconds apart).
+ */
+async function startTrickleTarget(): Promise<{ url: string; close(): Promise<void> }> {
+  const chunk = Buffer.alloc(16 * 1024, 0x61);
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const timer = setInterval(() => res.write(chunk), 50);
+    res.once('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/stream`,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** curl through the mixed port (SOCKS5, names resolved by the proxy); `exited` resolves with its exit code. */
+function startDownload(mixedPort: number, url: string): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn('curl', ['-sS', '--max-time', '60', '-x', `socks5h://127.0.0.1:${mixedPort}`, '-o', '/dev/null', url], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited };
+}
+
+/** A Clash YAML subscription body of socks5 servers: name → port. */
+const clashYaml = (servers: Record<string, number>) =>
+  `proxies:\n${Object.entries(servers)
+    .map(([name, port]) => `  - { name: "${name}", type: socks5, server: 127.0.0.1, port: ${port} }`)
+    .join('\n')}\n`;
+
+const exitWithin = (exited: Promise<number | null>, ms: number) => Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), ms))]);
+
+describe.skipIf(!haveChromium)(`Switchyard UI in Chromium against a running core${haveChromium ? '' : ` (skipped: ${NO_CHROMIUM_REASON})`}`, () => {
+  let socksA: ReferenceServer;
+  let socksB: ReferenceServer;
+  let target: HttpTarget;
+  let trickle: Awaited<ReturnType<typeof startTrickleTarget>>;
+  let subs: SubscriptionServer;
+  let dataDir: string;
+  let store: Store;
+  let service: SubscriptionService;
+  let h: ApiHarness;
+  let browser: Browser;
+  let page: Page;
+  const downloads: ChildProcess[] = [];
+
+  const ui = (fragment: string) => `${h.base}/ui/#${fragment}`;
+  const serverRow = (name: string) => page.locator(`.server-row[data-server="${name}"]`);
+  /** The download rate a server's row shows, from the data the Rates component renders. */
+  const rowDown = async (name: string) => Number(await serverRow(name).first().locator('[data-testid="rates"]').getAttribute('data-down'));
+
+  async function shot(name: string): Promise<void> {
+    await page.screenshot({ path: path.join(ARTIFACTS, `ui-${name}.png`), fullPage: false });
+  }
+
+  beforeAll(async () => {
+    await ensureUiBuilt();
+    await mkdir(ARTIFACTS, { recursive: true });
+    [socksA, socksB, target, trickle, subs] = await Promise.all([startMicrosocks(), startMicrosocks(), startHttpTarget(), startTrickleTarget(), startSubscriptionServer()]);
+    const deadPort = await freePort();
+    // A profile proxy-provider whose servers are the real microsocks; the test changes its body later.
+    subs.route('/feed', body(clashYaml({ 'feed one': socksA.port })));
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'switchyard-e2e-data-'));
+    store = openStore(dataDir);
+    service = new SubscriptionService({ store, registry: createProtocolRegistry(), fetch: { timeoutMs: 2000 } });
+    h = await startApi(
+      `mixed-port: 7890
+external-controller: 127.0.0.1:9090
+secret: ${SECRET}
+proxies:
+  - { name: "${HK}", type: socks5, server: 127.0.0.1, port: ${socksA.port} }
+  - { name: "${TOKYO}", type: socks5, server: 127.0.0.1, port: ${socksB.port} }
+  - { name: "${DEAD}", type: socks5, server: 127.0.0.1, port: ${deadPort} }
+proxy-providers:
+  feed: { type: http, url: "${subs.url('/feed')}", interval: 3600 }
+proxy-groups:
+  - { name: auto, type: load-balance, strategy: round-robin, proxies: ["${HK}", "${TOKYO}"], url: "${target.url('/hello')}", interval: 0, timeout: 2000 }
+  - { name: spare, type: fallback, proxies: ["${DEAD}", "${TOKYO}"], url: "${target.url('/hello')}", interval: 0, timeout: 2000 }
+  - { name: fed, type: load-balance, strategy: random, use: [feed], url: "${target.url('/hello')}", interval: 0, timeout: 2000 }
+rules:
+  - IP-CIDR,127.0.0.0/8,auto
+  - MATCH,DIRECT
+`,
+      { subscriptions: service },
+    );
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+  });
+
+  afterAll(async () => {
+    for (const d of downloads) d.kill();
+    await browser?.close();
+    await h?.close();
+    service?.stop();
+    store?.close();
+    await Promise.all([socksA?.stop(), socksB?.stop(), target?.close(), trickle?.close(), subs?.close()]);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('takes the token from the link, drops it from the address bar, and lists every server', async () => {
+    await page.goto(ui(`/servers?token=${SECRET}`));
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/servers');
+    expect(await page.evaluate(() => sessionStorage.getItem('switchyard.token'))).toBe(SECRET);
+    for (const name of [HK, TOKYO, DEAD]) await serverRow(name).first().waitFor();
+    expect(await page.locator('nav .link-state').textContent()).toBe('live');
+  });
+
+  it('a latency test updates the badge; a failed one shows its error in the row it was started from', async () => {
+    await page.goto(ui('/servers'));
+    const row = serverRow(HK).first();
+    await expect.poll(() => row.getByTestId('latency').textContent()).toBe('—');
+    await row.getByTestId('test-latency').click();
+    await expect.poll(() => row.getByTestId('latency').textContent(), { timeout: 10_000 }).toMatch(/^\d+ ms$/);
+    // The core recorded it too: the next frames keep showing a measured latency.
+    await eventually(async () => (await h.call('GET', '/switchyard/pools')).json.pools.find((p: { name: string }) => p.name === 'auto').members[0].latencyMs !== null, 'the pool to hold the measurement');
+
+    const dead = serverRow(DEAD).first();
+    await dead.getByTestId('test-latency').click();
+    await expect.poll(() => dead.getByTestId('latency').textContent(), { timeout: 10_000 }).toBe('failed');
+    await expect.poll(() => dead.getByTestId('action-error').textContent()).toMatch(/^50[34]: /);
+    await shot('servers-light');
+  });
+
+  it('per-server rates move while curl downloads through the pool, and return to zero after', async () => {
+    await page.goto(ui('/servers'));
+    await serverRow(HK).first().waitFor();
+    const download = startDownload(h.mixedPort, trickle.url);
+    downloads.push(download.child);
+    // Round-robin picks one of the two; whichever it is shows the download, rising from zero.
+    let picked = '';
+    await eventually(
+      async () => {
+        for (const name of [HK, TOKYO]) if ((await rowDown(name)) > 0) picked = name;
+        return picked !== '';
+      },
+      'a server row to show a download rate',
+      10_000,
+    );
+    const other = picked === HK ? TOKYO : HK;
+    // Two frames later it is still flowing (~320 KiB/s), and only through the picked server.
+    await page.waitForTimeout(2100);
+    expect(await rowDown(picked)).toBeGreaterThan(100_000);
+    expect(await rowDown(other)).toBe(0);
+    expect(Number(await serverRow(picked).first().locator('.active').textContent())).toBe(1);
+
+    await page.goto(ui('/overview'));
+    await page.locator(`[data-testid="busy-servers"] li[data-server="${picked}"]`).waitFor();
+    await page.waitForTimeout(1500); // a few points on the chart
+    await shot('overview-light');
+
+    download.child.kill();
+    await download.exited;
+    await page.goto(ui('/servers'));
+    await eventually(async () => (await rowDown(picked)) === 0, 'the rate to return to zero', 6000);
+    expect(Number(await serverRow(picked).first().locator('.active').textContent())).toBe(0);
+  });
+
+  it('closing a connection on the connections page ends the download', async () => {
+    const download = startDownload(h.mixedPort, trickle.url);
+    downloads.push(download.child);
+    await page.goto(ui('/connections'));
+    const row = page.locator('[data-connection]');
+    await row.first().waitFor({ timeout: 10_000 });
+    expect(await row.count()).toBe(1);
+    expect(await row.first().locator('.chain').textContent()).toMatch(new RegExp(`^auto → (${HK}|${TOKYO})$`));
+    expect(await row.first().getAttribute('data-target')).toBe(`127.0.0.1:${new URL(trickle.url).port}`);
+    await page.waitForTimeout(1200);
+    await shot('connections-light');
+
+    expect(await exitWithin(download.exited, 0)).toBe('running');
+    await row.first().getByTestId('close-connection').click();
+    const code = await exitWithin(download.exited, 5000);
+    expect(code).not.toBe('running');
+    expect(code).not.toBe(0); // curl saw its transfer cut short
+    await expect.poll(() => row.count()).toBe(0);
+    expect(h.engine.tracker.size).toBe(0);
+  });
+
+  it('changes a pool strategy live from the pools page, and shows a refusal next to the control', async () => {
+    await page.goto(ui('/pools'));
+    const auto = page.locator('[data-pool="auto"]');
+    await auto.getByTestId('strategy').selectOption('least-connections');
+    await eventually(async () => (await h.call('GET', '/proxies/auto')).json.strategy === 'least-connections', 'the core to use least-connections');
+    await expect.poll(() => auto.locator('.explain').textContent()).toMatch(/fewest open connections/);
+    await shot('pools-light');
+
+    await page.goto(ui('/settings'));
+    await page.getByTestId('allow-lan').click();
+    await expect.poll(() => page.getByTestId('action-error').textContent()).toMatch(/allow-lan: cannot change while running/);
+    expect(await page.getByTestId('allow-lan').isChecked()).toBe(false);
+    expect(await page.getByTestId('mixed-port').textContent()).toBe(String(h.mixedPort));
+    await shot('settings-light');
+  });
+
+  it('a subscription added on the subscriptions page is fetched at once: its servers, usage and expiry show; a failing one shows its error', async () => {
+    subs.route('/sub', body(clashYaml({ 'sub osaka': socksA.port, 'sub seoul': socksB.port, 'sub taipei': socksB.port }), { 'subscription-userinfo': 'upload=1073741824; download=3221225472; total=10737418240; expire=1900000000' }));
+    await page.goto(ui('/subscriptions'));
+    await page.getByLabel('subscription URL').fill(subs.url('/sub?token=secret-sub-token'));
+    await page.getByLabel('subscription name').fill('My provider');
+    await page.getByTestId('add-subscription').click();
+    const row = page.locator('tr[data-subscription="My provider"]');
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.getByTestId('subscription-servers').textContent()).toBe('3');
+    expect(await row.textContent()).toContain('4.0 GB / 10.0 GB (40%)');
+    expect(await row.textContent()).toMatch(/2030/); // expire=1900000000 is in March 2030
+    expect(await row.textContent()).not.toContain('secret-sub-token'); // the URL's token stays off the page
+    await row.getByTestId('subscription-servers').click();
+    await expect.poll(() => page.getByTestId('subscription-server-list').textContent()).toMatch(/sub osaka.*sub seoul.*sub taipei/);
+    expect((await h.call('GET', '/switchyard/subscriptions')).json.subscriptions.map((x: { name: string }) => x.name)).toEqual(['My provider']);
+
+    // A subscription whose server answers 404: stored, and the failure shown where the user added it.
+    await page.getByLabel('subscription URL').fill(subs.url('/missing'));
+    await page.getByLabel('subscription name').fill('Broken');
+    await page.getByTestId('add-subscription').click();
+    await expect.poll(() => page.locator('section').first().getByTestId('action-error').textContent(), { timeout: 10_000 }).toMatch(/^added, but the first download failed: .*404/);
+    await expect.poll(() => page.locator('tr[data-subscription="Broken"]').textContent()).toMatch(/failed .*404/);
+    await shot('subscriptions-light');
+  });
+
+  it('refreshing a profile proxy-provider brings its new servers into the pool and onto the servers page', async () => {
+    await page.goto(ui('/servers'));
+    await serverRow('feed one').first().waitFor();
+    expect(await serverRow('feed two').count()).toBe(0);
+    subs.route('/feed', body(clashYaml({ 'feed one': socksA.port, 'feed two': socksB.port }), { 'subscription-userinfo': 'upload=0; download=536870912; total=2147483648' }));
+
+    await page.goto(ui('/subscriptions'));
+    const provider = page.locator('tr[data-provider="feed"]');
+    expect(await provider.getByTestId('provider-count').textContent()).toBe('1');
+    await provider.getByTestId('refresh-provider').click();
+    await expect.poll(() => provider.getByTestId('provider-count').textContent(), { timeout: 10_000 }).toBe('2');
+    expect(await provider.textContent()).toContain('512 MB / 2.0 GB (25%)');
+
+    await page.goto(ui('/servers'));
+    const fed = page.locator('.server-row[data-server="feed two"]');
+    await fed.waitFor({ timeout: 5000 });
+    expect(await fed.locator('.pools').textContent()).toBe('fed');
+    // A new server is tested like any other: through the pool's provider proxy, a real microsocks.
+    await fed.getByTestId('test-latency').click();
+    await expect.poll(() => fed.getByTestId('latency').textContent(), { timeout: 10_000 }).toMatch(/^\d+ ms$/);
+    await page.locator('select').filter({ hasText: 'subscription' }).selectOption('subscription');
+    await page.locator('button.group', { hasText: 'feed' }).waitFor();
+  });
+
+  it('renders every page in light and dark', async () => {
+    for (const theme of ['light', 'dark'] as const) {
+      await page.goto(ui('/settings'));
+      await page.getByTestId(`theme-${theme}`).check();
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
+      for (const name of ['overview', 'servers', 'pools', 'subscriptions', 'connections', 'logs', 'settings']) {
+        await page.goto(ui(`/${name}`));
+        await page.locator('main h1').waitFor();
+        await page.waitForTimeout(400);
+        await shot(`${name}-${theme}`);
+      }
+    }
+    await page.setViewportSize({ width: 360, height: 480 });
+    await page.goto(ui('/tray'));
+    await page.locator('.tray [data-pool="auto"]').waitFor();
+    await shot('tray-dark');
+    await page.getByTestId('tray-test-all').click();
+    await expect.poll(() => page.locator(`.tray [data-server="${TOKYO}"] [data-testid="latency"]`).first().textContent(), { timeout: 10_000 }).toMatch(/^\d+ ms$/);
+    await page.goto(ui('/settings'));
+    await page.setViewportSize({ width: 1360, height: 860 });
+    await page.getByTestId('theme-light').check();
+    await page.setViewportSize({ width: 360, height: 480 });
+    await page.goto(ui('/tray'));
+    await page.locator('.tray [data-pool="auto"]').waitFor();
+    await shot('tray-light');
+    await page.setViewportSize({ width: 1360, height: 860 });
+  });
+
+  it('the tray switch turns proxying off (mode direct) and back on to the mode before', async () => {
+    await page.setViewportSize({ width: 360, height: 480 });
+    await page.goto(ui('/tray'));
+    const power = page.getByTestId('tray-power');
+    await expect.poll(() => power.isChecked()).toBe(true);
+    await power.click();
+    await eventually(async () => (await h.call('GET', '/configs')).json.mode === 'direct', 'mode direct');
+    await expect.poll(() => power.isChecked()).toBe(false);
+    await power.click();
+    await eventually(async () => (await h.call('GET', '/configs')).json.mode === 'rule', 'mode rule again');
+    await page.setViewportSize({ width: 1360, height: 860 });
+  });
+
+  it('asks for the secret again when the stored one is refused', async () => {
+    await page.evaluate(() => sessionStorage.setItem('switchyard.token', 'wrong'));
+    await page.goto(ui('/overview'));
+    await page.reload();
+    await page.getByText('The controller refused this secret (401)').waitFor();
+    await page.getByLabel('controller secret').fill(SECRET);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.locator('main h1', { hasText: 'Overview' }).waitFor();
+  });
+});
