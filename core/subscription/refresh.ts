@@ -129,6 +129,7 @@ export class SubscriptionService {
     if (!record) return undefined;
     const job = this.fetchAndStore(record).finally(() => {
       this.inflight.delete(id);
+      if (!this.running) return; // stopped: the store may be closing
       const after = this.store.subscriptions.get(id);
       if (after) this.schedule(after);
     });
@@ -149,7 +150,7 @@ export class SubscriptionService {
     for (const record of this.store.subscriptions.list()) this.schedule(record);
   }
 
-  /** Clears every timer and cancels downloads under way; their subscriptions record the cancellation. */
+  /** Clears every timer and cancels downloads under way, which then record nothing (the store may close next). */
   stop(): void {
     this.running = false;
     for (const id of [...this.timers.keys()]) this.unschedule(id);
@@ -172,7 +173,8 @@ export class SubscriptionService {
       const e = err as { code?: unknown; message?: unknown };
       const code = typeof e?.code === 'string' ? e.code : 'INTERNAL';
       const error = typeof e?.message === 'string' ? e.message : String(err);
-      if (this.store.subscriptions.get(record.id)) this.store.subscriptions.recordFailure(record.id, error, at);
+      const cancelledByStop = code === 'FETCH_ABORTED' && this.abort.signal.aborted;
+      if (!cancelledByStop && this.store.subscriptions.get(record.id)) this.store.subscriptions.recordFailure(record.id, error, at);
       this.logger.warn({ subscription: record.name, code, error }, 'subscription refresh failed; its servers were kept');
       result = { ok: false, subscriptionId: record.id, code, error };
     }

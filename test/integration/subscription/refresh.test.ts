@@ -195,6 +195,20 @@ describe('subscription refresh into SQLite', () => {
     expect(server.count('/timed')).toBe(settled);
   });
 
+  it('stop() cancels a download under way, which records nothing, so the store can close at once', async () => {
+    server.route('/slow', hang);
+    const slowService = new SubscriptionService({ store, registry, fetch: { timeoutMs: 10_000 } });
+    const record = store.subscriptions.add({ name: 'slow', url: server.url('/slow') });
+    slowService.start();
+    const deadline = Date.now() + 3000;
+    while (server.count('/slow') === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const inflight = slowService.refresh(record.id)!; // joins the refresh start() began
+    slowService.stop();
+    expect(await inflight).toMatchObject({ ok: false, code: 'FETCH_ABORTED' });
+    expect(store.subscriptions.get(record.id)).toMatchObject({ lastFetchAt: null, lastError: null });
+    expect(server.count('/slow')).toBe(1);
+  });
+
   it('at start fetches what was never fetched or is overdue, and leaves disabled and manual-only ones alone', async () => {
     for (const p of ['/due', '/fresh', '/disabled', '/manual']) server.route(p, body(fixture('links.txt')));
     const due = store.subscriptions.add({ name: 'due', url: server.url('/due') });
