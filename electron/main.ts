@@ -95,6 +95,8 @@ function start(): void {
     });
     desktop = desktopApp;
     tray = new AppTray(path.join(RESOURCES, 'tray'), (action) => void desktopApp.onTrayAction(action), (bounds) => windows.togglePopover(bounds));
+    // Reachable from the main process's debugger and from the Playwright smoke test's app.evaluate().
+    Object.assign(globalThis, { switchyardShell: { desktop: desktopApp, tray, windows } });
     registerDesktopIpc(desktopApp.handlers(), (frameUrl) => isTrustedSender(frameUrl, windows.controllerUrl));
 
     app.on('second-instance', (_event, argv) => {
