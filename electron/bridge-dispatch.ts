@@ -1,5 +1,5 @@
 import { DESKTOP_METHODS, type DesktopMethod, type Outcome } from './contract.js';
-import type { DesktopHandlers } from './desktop-app.js';
+import type { DesktopHandlers } from './desktop-ports.js';
 import { DesktopError, describeError } from './errors.js';
 
 /** The arguments each method takes, checked before a handler runs: the page is not trusted to send them right. */

@@ -1,8 +1,6 @@
-import type { LiveStatsFrame } from '../core/api/live-stats.js';
 import type { PoolSnapshot } from '../core/balance/pool.js';
-import type { Mode } from '../core/config/types.js';
-import type { ControllerAccess, SubscriptionAdded, SubscriptionRequest } from './api-client.js';
-import type { ControllerInfo, DesktopInvokeMap, DesktopState, ImportResult, SystemProxyStatus } from './contract.js';
+import type { ControllerAccess, SubscriptionAdded } from './api-client.js';
+import type { ControllerInfo, DesktopState, ImportResult, SystemProxyStatus } from './contract.js';
 import type { CoreInfo } from './core-messages.js';
 import { CoreSupervisor, type SpawnCore, type SupervisorOptions } from './core-supervisor.js';
 import { describeUrl, importTargetFromText, parseDeepLink, type InstallConfigLink } from './deep-link.js';
@@ -10,44 +8,8 @@ import { DesktopError, describeError } from './errors.js';
 import { NoticeLimiter, poolNotices } from './pool-notices.js';
 import type { SystemProxyService } from './system-proxy/system-proxy-service.js';
 import { systemTimers, throttle, type Throttled, type Timers } from './throttle.js';
-import { buildTrayMenu, poolsToTest, trayIconState, trayTooltip, type TrayAction, type TrayIconState, type TrayInput, type TrayMenuItem, type TrayPool } from './tray-menu.js';
-
-/** What the tray adapter draws. */
-export interface TrayView {
-  icon: TrayIconState;
-  tooltip: string;
-  menu: TrayMenuItem[];
-}
-
-/**
- * The Electron side, as small as it can be: main.ts implements it with Tray, Notification, clipboard,
- * BrowserWindow and app; tests implement it with a recorder.
- */
-export interface DesktopShell {
-  renderTray(view: TrayView): void;
-  notify(title: string, body: string): void;
-  showWindow(): void;
-  readClipboard(): string;
-  getAutostart(): Promise<boolean>;
-  setAutostart(enabled: boolean): Promise<void>;
-  /** The core (re)started: the window must use this address and secret from now on. */
-  controllerChanged(info: ControllerInfo): void;
-  stateChanged(state: DesktopState): void;
-  /** Everything is cleaned up; end the process. */
-  exit(): void;
-}
-
-/** The controller calls made here (ControllerClient in the app). */
-export interface CoreApi {
-  pools(): Promise<PoolSnapshot[]>;
-  configs(): Promise<{ mode: Mode }>;
-  setMode(mode: Mode): Promise<void>;
-  selectMember(pool: string, member: string): Promise<void>;
-  setStrategy(pool: string, strategy: string): Promise<void>;
-  testPool(pool: string): Promise<Record<string, number>>;
-  addSubscription(subscription: SubscriptionRequest): Promise<SubscriptionAdded>;
-  streamStats(onFrame: (frame: LiveStatsFrame) => void, onClose: (why: string) => void): () => void;
-}
+import type { CoreApi, DesktopHandlers, DesktopShell } from './desktop-ports.js';
+import { buildTrayMenu, poolsToTest, trayIconState, trayTooltip, type TrayAction, type TrayInput, type TrayPool } from './tray-menu.js';
 
 export interface DesktopAppOptions {
   shell: DesktopShell;
@@ -62,9 +24,6 @@ export interface DesktopAppOptions {
   renderIntervalMs?: number;
   maxMembers?: number;
 }
-
-/** Handlers for the preload's channels; errors thrown here cross as `{ error }`. */
-export type DesktopHandlers = { [M in keyof DesktopInvokeMap]: (...args: DesktopInvokeMap[M]['args']) => Promise<DesktopInvokeMap[M]['result']> };
 
 /**
  * The desktop app's behaviour, with Electron kept behind DesktopShell and the core behind SpawnCore:

@@ -1,7 +1,7 @@
 import { ipcMain } from 'electron';
 import { DESKTOP_METHODS, invokeChannel } from './contract.js';
 import { dispatchDesktopCall } from './bridge-dispatch.js';
-import type { DesktopHandlers } from './desktop-app.js';
+import type { DesktopHandlers } from './desktop-ports.js';
 
 /** One ipcMain handler per contract method; `trusted` decides from the calling frame's URL. */
 export function registerDesktopIpc(handlers: DesktopHandlers, trusted: (frameUrl: string | undefined) => boolean): void {

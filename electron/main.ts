@@ -1,4 +1,4 @@
-import { app, clipboard, Notification } from 'electron';
+import { app, clipboard, Notification, session } from 'electron';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,8 @@ import { AUTOSTART_ARG, LinuxAutostart } from './autostart.js';
 import { isTrustedSender } from './bridge-dispatch.js';
 import { eventChannel } from './contract.js';
 import { DEEP_LINK_SCHEMES, findDeepLink } from './deep-link.js';
-import { DesktopApp, type DesktopShell } from './desktop-app.js';
+import { DesktopApp } from './desktop-app.js';
+import type { DesktopShell } from './desktop-ports.js';
 import { registerDesktopIpc } from './ipc.js';
 import { resolveProfile, userDataDir } from './launch.js';
 import { platformProxy, SavedProxySettings, SystemProxyService } from './system-proxy/index.js';
@@ -50,7 +51,9 @@ function start(): void {
   if (first) pendingLinks.push(first);
   registerProtocols();
 
-  app.whenReady().then(() => {
+  app.whenReady().then(async () => {
+    // The windows only talk to the core on loopback: never through the system proxy we may have set to it.
+    await session.defaultSession.setProxy({ mode: 'direct' });
     const windows = new AppWindows({ preload: path.join(ROOT, 'electron', 'preload.cjs'), icon: path.join(RESOURCES, 'icon.png') });
     const linuxAutostart = new LinuxAutostart(process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'));
     const platform = platformProxy(process.platform, process.env);

@@ -1,6 +1,6 @@
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage, type Rectangle } from 'electron';
 import path from 'node:path';
-import type { TrayView } from './desktop-app.js';
+import type { TrayView } from './desktop-ports.js';
 import type { TrayAction, TrayIconState, TrayMenuItem } from './tray-menu.js';
 
 /** The tray menu model (tray-menu.ts) as Electron menu templates; clicks come back as TrayActions. */

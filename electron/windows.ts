@@ -19,6 +19,7 @@ export class AppWindows {
   private main?: BrowserWindow;
   private popover?: BrowserWindow;
   private controller?: ControllerInfo;
+  private popoverBlurredAt = 0;
   quitting = false;
 
   constructor(private readonly options: AppWindowsOptions) {}
@@ -43,12 +44,17 @@ export class AppWindows {
   /** The compact view beside the tray icon; a second click or a click elsewhere hides it. */
   togglePopover(trayBounds: Rectangle): void {
     if (this.popover?.isVisible()) return this.popover.hide();
+    // A click on the icon first blurs (and so hides) an open popover; that click means "close", not "reopen".
+    if (Date.now() - this.popoverBlurredAt < 300) return;
     if (!this.popover) {
       this.popover = this.create(
         { ...POPOVER_SIZE, frame: false, resizable: false, movable: false, skipTaskbar: true, alwaysOnTop: true, show: false, fullscreenable: false },
         '/tray',
       );
-      this.popover.on('blur', () => this.popover?.hide());
+      this.popover.on('blur', () => {
+        this.popoverBlurredAt = Date.now();
+        this.popover?.hide();
+      });
     }
     const cursor = screen.getCursorScreenPoint();
     const display = screen.getDisplayNearestPoint(trayBounds.width > 0 ? { x: trayBounds.x, y: trayBounds.y } : cursor);

@@ -1,5 +1,5 @@
 import type { ControllerInfo, DesktopState } from '../../../electron/contract.js';
-import type { DesktopShell, TrayView } from '../../../electron/desktop-app.js';
+import type { DesktopShell, TrayView } from '../../../electron/desktop-ports.js';
 
 /** The Electron side of DesktopApp as a recorder: what the tray, notifications and windows were given. */
 export class RecordingShell implements DesktopShell {
