@@ -6,8 +6,10 @@ import { createProtocolRegistry } from './protocol/index.js';
 import { createDirect } from './protocol/direct/index.js';
 import { createReject } from './protocol/reject/index.js';
 import { Pool } from './balance/pool.js';
-import { compileRule, firstMatch, SUPPORTED_RULE_TYPES, type Rule } from './route/rules.js';
-import { ConfigError } from './adapter/errors.js';
+import type { Rule } from './route/rules.js';
+import { createRouting, type RoutingOptions } from './route/routing.js';
+import type { RouteMatch, Router } from './route/router.js';
+import type { AppPolicies } from './route/app-policies.js';
 import { RoutingDispatcher, type RouteDecision } from './route/dispatcher.js';
 import { TrafficStats } from './stats/traffic.js';
 import { ConnectionTracker } from './stats/tracker.js';
@@ -36,6 +38,8 @@ export interface EngineOptions {
   profileDir?: string;
   /** Download limits and User-Agent for http proxy-providers (core/subscription/fetch.ts defaults otherwise). */
   providerFetch?: ProviderDeps['fetch'];
+  /** Per-app policies: the store for the app list (memory without one), whether to look up every connection's process. */
+  apps?: RoutingOptions;
 }
 
 /** Clash's name for the selector used in `mode: global`. */
@@ -56,7 +60,10 @@ export class Engine {
   readonly probes: Probes;
   private readonly probeScheduler: ProbeScheduler;
   private readonly logger: Logger;
-  readonly rules: readonly Rule[];
+  /** The rules engine: per-app rules, then the profile's; resolves names and looks up processes when a rule needs it. */
+  readonly router: Router;
+  /** Applications seen and their policies (GET/PUT /switchyard/apps). */
+  readonly apps: AppPolicies;
   /** The profile's proxy-providers; their proxies join the pools that `use:` them at start(). */
   readonly providers: ProxyProviders;
   /** Running while the profile has `external-controller`. */
@@ -91,7 +98,11 @@ export class Engine {
       { profile, pools: this.pools, outbounds: this.outbounds, stats: this.stats, clock: options.clock, logger: this.logger },
       options.probe,
     ));
-    this.rules = this.compileRules(profile);
+    ({ router: this.router, apps: this.apps } = createRouting(
+      profile.rules,
+      { tracker: this.tracker, poolNames: () => [...this.pools.keys()], serverPort: () => this.inbound?.address?.port, logger: this.logger },
+      options.apps,
+    ));
     const dispatcher = new RoutingDispatcher((meta) => this.route(meta), this.tracker, this.logger);
     this.inbound = new MixedInbound(dispatcher, {
       host: listenAddress(profile),
@@ -142,30 +153,9 @@ export class Engine {
     }
   }
 
-  /**
-   * Rule types the full engine will bring (GEOIP, PROCESS-NAME...) are skipped with one warning each, so a
-   * Clash profile still loads; a bad payload in a supported type is a profile error naming the rule.
-   */
-  private compileRules(profile: Profile): Rule[] {
-    const rules: Rule[] = [];
-    const skipped = new Map<string, number>();
-    const problems: { path: string; message: string }[] = [];
-    profile.rules.forEach((spec, i) => {
-      if (!SUPPORTED_RULE_TYPES.includes(spec.type)) {
-        skipped.set(spec.type, (skipped.get(spec.type) ?? 0) + 1);
-        return;
-      }
-      try {
-        rules.push(compileRule(spec));
-      } catch (err) {
-        problems.push({ path: `rules[${i}]`, message: (err as Error).message });
-      }
-    });
-    if (problems.length) throw new ConfigError(problems);
-    for (const [type, count] of skipped) {
-      this.logger.warn(`ignored ${count} ${type} rule${count > 1 ? 's' : ''}: not supported yet (supported: ${SUPPORTED_RULE_TYPES.join(', ')})`);
-    }
-    return rules;
+  /** The rules in use, in match order: per-app first. */
+  get rules(): readonly Rule[] {
+    return this.router.rules;
   }
 
   get currentMode(): Profile['mode'] {
@@ -176,13 +166,17 @@ export class Engine {
     this.mode = mode;
   }
 
-  route(meta: ConnectionMeta): RouteDecision {
+  route(meta: ConnectionMeta): RouteDecision | Promise<RouteDecision> {
     if (this.mode === 'direct') return { outbound: this.outbounds.get('DIRECT')!, rule: 'Direct', payload: '' };
     if (this.mode === 'global') return { outbound: this.outbounds.get(GLOBAL_GROUP)!, rule: 'Global', payload: '' };
-    const rule = firstMatch(this.rules, meta);
+    const match = this.router.decide(meta);
+    return match instanceof Promise ? match.then((m) => this.decision(m)) : this.decision(match);
+  }
+
+  private decision(m: RouteMatch | undefined): RouteDecision {
     // Clash sends unmatched traffic DIRECT; a profile normally ends with MATCH.
-    if (!rule) return { outbound: this.outbounds.get('DIRECT')!, rule: 'Final', payload: '' };
-    return { outbound: this.outbounds.get(rule.target)!, rule: rule.type, payload: rule.payload };
+    if (!m) return { outbound: this.outbounds.get('DIRECT')!, rule: 'Final', payload: '' };
+    return { outbound: this.outbounds.get(m.target)!, rule: m.type, payload: m.payload };
   }
 
   async start(): Promise<{ mixed: BoundAddress; controller?: ControllerAddress }> {
@@ -190,6 +184,7 @@ export class Engine {
     await this.providers.start();
     const mixed = await this.inbound.start();
     this.probeScheduler.start();
+    this.apps.start();
     if (!this.profile.externalController) return { mixed };
     // Loaded only when the profile asks for it: the controller (ws, routes, UI server) is not on the data path.
     const { Controller } = await import('./api/controller.js');
@@ -205,6 +200,7 @@ export class Engine {
     await this.controller?.close();
     const closing = this.inbound.close();
     this.tracker.closeAll();
+    this.apps.stop();
     await closing;
     this.stats.stop();
     await Promise.all([...this.outbounds.values()].map((o) => o.close?.()));

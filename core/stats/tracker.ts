@@ -94,13 +94,25 @@ export class TrackedConnection {
 /** Every open connection, for the API's list and close, and for a clean shutdown. */
 export class ConnectionTracker {
   private readonly open = new Map<string, TrackedConnection>();
+  private readonly closedListeners = new Set<(c: TrackedConnection) => void>();
 
   constructor(readonly stats: TrafficStats) {}
 
   track(meta: ConnectionMeta, chain: readonly string[], destroyStreams: () => void): TrackedConnection {
-    const conn = new TrackedConnection(meta, chain, this.stats, (c) => this.open.delete(c.meta.id), destroyStreams);
+    const conn = new TrackedConnection(meta, chain, this.stats, (c) => this.closed(c), destroyStreams);
     this.open.set(meta.id, conn);
     return conn;
+  }
+
+  /** Calls `listener` with each connection as it finishes, final byte counts in place (per-app totals). Returns the unsubscribe. */
+  onClosed(listener: (c: TrackedConnection) => void): () => void {
+    this.closedListeners.add(listener);
+    return () => this.closedListeners.delete(listener);
+  }
+
+  private closed(c: TrackedConnection): void {
+    this.open.delete(c.meta.id);
+    for (const listener of this.closedListeners) listener(c);
   }
 
   get(id: string): TrackedConnection | undefined {

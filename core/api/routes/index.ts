@@ -1,4 +1,5 @@
 import type { RouteTable } from '../types.js';
+import { appRoutes } from './apps.js';
 import { clashCoreRoutes } from './clash-core.js';
 import { connectionRoutes } from './connections.js';
 import { providerRoutes } from './providers.js';
@@ -12,4 +13,4 @@ import { uiSupportRoutes } from './ui-support.js';
  * toggles come with the store and subscription work: each as its own `routes/<area>.ts` exporting a
  * RouteTable under `/switchyard/<area>`, added to this list.
  */
-export const routeTables: readonly RouteTable[] = [clashCoreRoutes, proxyRoutes, connectionRoutes, providerRoutes, switchyardRoutes, uiSupportRoutes, subscriptionRoutes];
+export const routeTables: readonly RouteTable[] = [clashCoreRoutes, proxyRoutes, connectionRoutes, providerRoutes, switchyardRoutes, uiSupportRoutes, subscriptionRoutes, appRoutes];

@@ -39,15 +39,15 @@ describe('controller routes', () => {
 
     it('PATCH /configs changes the mode live (any case) and routing follows it', async () => {
       const meta = { id: 't', network: 'tcp' as const, inbound: 'socks5', source: { address: '127.0.0.1', port: 1 }, destination: { host: 'www.example.com', port: 80 }, startedAt: 0 };
-      expect(h.engine.route(meta).outbound.name).toBe('manual');
+      expect((await h.engine.route(meta)).outbound.name).toBe('manual');
       expect((await h.call('PATCH', '/configs', { body: { mode: 'Global' } })).status).toBe(204);
       expect(h.engine.currentMode).toBe('global');
-      expect(h.engine.route(meta).outbound.name).toBe('GLOBAL');
+      expect((await h.engine.route(meta)).outbound.name).toBe('GLOBAL');
       expect((await h.call('GET', '/configs')).json.mode).toBe('global');
       expect((await h.call('PATCH', '/configs', { body: { mode: 'direct' } })).status).toBe(204);
-      expect(h.engine.route(meta).outbound.name).toBe('DIRECT');
+      expect((await h.engine.route(meta)).outbound.name).toBe('DIRECT');
       expect((await h.call('PATCH', '/configs', { body: { mode: 'rule' } })).status).toBe(204);
-      expect(h.engine.route(meta).outbound.name).toBe('manual');
+      expect((await h.engine.route(meta)).outbound.name).toBe('manual');
     });
 
     it('PATCH /configs log-level changes the logger and what GET /configs reports', async () => {

@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+
+interface ProcessFds {
+  /** fd name → socket inode (0 when the descriptor is not a socket). */
+  readonly fds: Map<string, number>;
+  /** Descriptors whose socket we know has closed: the first to re-read, since fd numbers are reused. */
+  readonly stale: Set<string>;
+  uid: number | undefined;
+}
+
+/** What a scan of a process reads: new descriptors (and stale ones), or all the others it already knew. */
+type ScanMode = 'fresh' | 'known';
+
+const SOCKET_LINK = /^socket:\[(\d+)\]$/;
+const HOT_PIDS = 8;
+
+/**
+ * Which process holds a socket, by inode. Reading every /proc/<pid>/fd link for every connection would
+ * cost milliseconds, so what was read is kept (pid → fd → inode, inode → pid) and a miss re-reads as
+ * little as it can, cheapest first:
+ * 1. the processes that owned recent connections (a browser opens many), only their new or freed descriptors;
+ * 2. every other process of the socket's user, the same way (a process never seen is all new);
+ * 3. every process of that user, re-reading the descriptors it already knew (numbers reused since).
+ */
+export class SocketOwners {
+  private readonly procs = new Map<number, ProcessFds>();
+  private readonly byInode = new Map<number, { pid: number; fd: string }>();
+  /** Most recent owner first. */
+  private hot: number[] = [];
+  /** Links read so far: tests and the bench read it. */
+  linksRead = 0;
+
+  constructor(private readonly procRoot = '/proc') {}
+
+  find(inode: number, uid?: number): number | undefined {
+    const known = this.byInode.get(inode);
+    if (known) return this.touch(known.pid);
+    for (const pid of this.hot) if (this.scan(pid, 'fresh', inode)) return this.touch(pid);
+    const pids = this.listPids().filter((pid) => this.ownedBy(pid, uid));
+    const hot = new Set(this.hot);
+    for (const pid of pids) if (!hot.has(pid) && this.scan(pid, 'fresh', inode)) return this.touch(pid);
+    for (const pid of pids) if (this.scan(pid, 'known', inode)) return this.touch(pid);
+    return undefined;
+  }
+
+  /** The socket has closed (its connection ended): its descriptor number may come back as a new socket. */
+  release(inode: number): void {
+    const at = this.byInode.get(inode);
+    if (!at) return;
+    this.byInode.delete(inode);
+    this.procs.get(at.pid)?.stale.add(at.fd);
+  }
+
+  private touch(pid: number): number {
+    this.hot = [pid, ...this.hot.filter((p) => p !== pid)].slice(0, HOT_PIDS);
+    return pid;
+  }
+
+  private listPids(): number[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.procRoot);
+    } catch {
+      return [];
+    }
+    const pids: number[] = [];
+    for (const n of names) {
+      const c = n.charCodeAt(0);
+      if (c >= 48 && c <= 57) pids.push(Number(n));
+    }
+    return pids;
+  }
+
+  private ownedBy(pid: number, uid: number | undefined): boolean {
+    if (uid === undefined) return true;
+    const entry = this.entry(pid);
+    if (entry.uid === undefined) {
+      try {
+        entry.uid = fs.statSync(`${this.procRoot}/${pid}`).uid;
+      } catch {
+        this.drop(pid);
+        return false;
+      }
+    }
+    return entry.uid === uid;
+  }
+
+  private entry(pid: number): ProcessFds {
+    let e = this.procs.get(pid);
+    if (!e) this.procs.set(pid, (e = { fds: new Map(), stale: new Set(), uid: undefined }));
+    return e;
+  }
+
+  private drop(pid: number): void {
+    const e = this.procs.get(pid);
+    if (!e) return;
+    for (const inode of e.fds.values()) if (inode && this.byInode.get(inode)?.pid === pid) this.byInode.delete(inode);
+    this.procs.delete(pid);
+    this.hot = this.hot.filter((p) => p !== pid);
+  }
+
+  /** Reads the process's descriptors the mode calls for; true as soon as one holds `target`. */
+  private scan(pid: number, mode: ScanMode, target: number): boolean {
+    const dir = `${this.procRoot}/${pid}/fd`;
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      // Gone, or another user's process we may not read.
+      this.drop(pid);
+      return false;
+    }
+    const e = this.entry(pid);
+    if (e.fds.size > names.length) this.forgetClosed(pid, e, names);
+    for (const fd of names) {
+      const before = e.fds.get(fd);
+      const isFresh = before === undefined || e.stale.has(fd);
+      if ((mode === 'fresh') !== isFresh) continue;
+      let link: string;
+      try {
+        link = fs.readlinkSync(`${dir}/${fd}`);
+      } catch {
+        continue;
+      }
+      this.linksRead++;
+      const m = SOCKET_LINK.exec(link);
+      const inode = m ? Number(m[1]) : 0;
+      if (before && this.byInode.get(before)?.pid === pid) this.byInode.delete(before);
+      e.fds.set(fd, inode);
+      e.stale.delete(fd);
+      if (inode) this.byInode.set(inode, { pid, fd });
+      if (inode === target) return true;
+    }
+    return false;
+  }
+
+  /** Descriptors closed since the last scan: drop them so the maps do not grow without bound. */
+  private forgetClosed(pid: number, e: ProcessFds, names: string[]): void {
+    const present = new Set(names);
+    for (const [fd, inode] of e.fds) {
+      if (present.has(fd)) continue;
+      e.fds.delete(fd);
+      e.stale.delete(fd);
+      if (inode && this.byInode.get(inode)?.pid === pid) this.byInode.delete(inode);
+    }
+  }
+}
