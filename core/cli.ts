@@ -139,6 +139,42 @@ async function serversCommand(opts: { dataDir?: string; json?: boolean }): Promi
   }
 }
 
+/** `switchyard profile import <file>`: the whole profile (servers, pools, rules, settings) into the store. */
+async function profileImportCommand(file: string, opts: { dataDir?: string }): Promise<void> {
+  const { openStore } = await import('./store/index.js');
+  const { importProfileIntoStore } = await import('./store/profile.js');
+  const registry = createProtocolRegistry();
+  const { profile, warnings } = await loadProfileFile(file, registry);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  const dataDir = dataDirOf(opts.dataDir, true)!;
+  const store = openStore(dataDir);
+  try {
+    const r = importProfileIntoStore(store, profile, registry);
+    process.stdout.write(`${r.servers} servers, ${r.pools} pools, ${r.rules} rules, ${r.subscriptionsAdded} new subscriptions stored in ${dataDir}\n`);
+    for (const note of r.notes) process.stdout.write(`  note: ${note}\n`);
+  } finally {
+    store.close();
+  }
+}
+
+/** `switchyard profile export [-o file]`: the stored setup as a Clash-compatible profile. */
+async function profileExportCommand(opts: { dataDir?: string; output?: string }): Promise<void> {
+  const { openStore } = await import('./store/index.js');
+  const { exportProfileFromStore } = await import('./store/profile.js');
+  const { stringifyProfile } = await import('./config/stringify.js');
+  const store = openStore(dataDirOf(opts.dataDir, true)!);
+  try {
+    const text = stringifyProfile(exportProfileFromStore(store));
+    if (opts.output) {
+      const fs = await import('node:fs');
+      // The profile holds server passwords: readable by its owner only.
+      fs.writeFileSync(opts.output, text, { mode: 0o600 });
+    } else process.stdout.write(text);
+  } finally {
+    store.close();
+  }
+}
+
 /** `switchyard check -c profile.yaml`: validate only. */
 async function check(opts: { config: string }): Promise<void> {
   const { profile, warnings } = await loadProfileFile(opts.config, createProtocolRegistry());
@@ -183,6 +219,20 @@ program
   .option('--data-dir <dir>', dataDirHelp)
   .option('--json', 'one JSON array instead of a table')
   .action((opts) => serversCommand(opts).catch(fail));
+
+const profileCommand = program.command('profile').description('move a whole Clash profile into or out of the store');
+profileCommand
+  .command('import')
+  .description('store a profile: its proxies as servers, its groups as pools, its rules, settings and http providers')
+  .argument('<file>', 'Clash-compatible profile YAML')
+  .option('--data-dir <dir>', dataDirHelp)
+  .action((file, opts) => profileImportCommand(file, opts).catch(fail));
+profileCommand
+  .command('export')
+  .description('write the stored setup as a Clash-compatible profile')
+  .option('--data-dir <dir>', dataDirHelp)
+  .option('-o, --output <file>', 'write here instead of stdout (mode 600: it holds passwords)')
+  .action((opts) => profileExportCommand(opts).catch(fail));
 
 program
   .command('check')
