@@ -13,6 +13,10 @@ import { cleanEnv, keepTail, runBounded, spawnTracked, stopChild, waitForLine } 
  *   v2ray                             client → socks inbound → freedom outbound → target
  *   switchyard (direct profile)       client → mixed port → DIRECT → target
  *   switchyard (pool profile)         client → mixed port → load-balance pool → 3 × microsocks → target
+ *   switchyard (proxy profile)        client → mixed port → one outbound (ss, vmess, …) → its server → target
+ *   v2ray (startV2rayWith)            client → socks inbound → the given outbound (shadowsocks, vmess) → …
+ *   ss-local                          client → ss-local → ss-server → target
+ * and the servers those reach: ss-server, v2ray with a vmess inbound (startV2rayWith).
  */
 export interface ProxyUnderTest {
   port: number;
@@ -66,13 +70,66 @@ export async function startV2ray(workDir: string): Promise<ProxyUnderTest> {
   return { port, pid: child.pid!, stop: () => stopChild(child) };
 }
 
-export type SwitchyardProfile = { kind: 'direct' } | { kind: 'pool'; upstreamPorts: number[] };
+export interface V2rayOptions {
+  /** the inbound without listen/port; default SOCKS5 without auth */
+  inbound?: Record<string, unknown>;
+  /** default freedom */
+  outbound?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** v2ray with one inbound on a free loopback port and one outbound: a client-side proxy or a server. */
+export async function startV2rayWith(workDir: string, options: V2rayOptions = {}): Promise<ProxyUnderTest> {
+  const port = await freePort();
+  const inbound = options.inbound ?? { protocol: 'socks', settings: { auth: 'noauth', udp: false } };
+  const config = {
+    log: { loglevel: 'none' },
+    inbounds: [{ listen: '127.0.0.1', port, ...inbound }],
+    outbounds: [options.outbound ?? { protocol: 'freedom', settings: {} }],
+  };
+  const file = path.join(workDir, `v2ray-${port}.json`);
+  await fs.writeFile(file, JSON.stringify(config, null, 2));
+  const child = spawnTracked('v2ray', ['-config', file], { stdio: 'ignore', env: cleanEnv(options.env) });
+  await listeningOn(child, port, 'v2ray');
+  return { port, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+export interface ShadowsocksKey {
+  cipher: string;
+  password: string;
+}
+
+/** shadowsocks-libev's ss-server on 127.0.0.1, quiet (no -v: it would log every connection). */
+export async function startSsServer(key: ShadowsocksKey): Promise<ProxyUnderTest> {
+  const port = await freePort();
+  const child = spawnTracked('ss-server', ['-s', '127.0.0.1', '-p', String(port), '-k', key.password, '-m', key.cipher], { stdio: 'ignore' });
+  await listeningOn(child, port, 'ss-server');
+  return { port, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** shadowsocks-libev's ss-local: a SOCKS5 server on 127.0.0.1 relaying to the ss-server on `serverPort`. */
+export async function startSsLocal(serverPort: number, key: ShadowsocksKey): Promise<ProxyUnderTest> {
+  const port = await freePort();
+  const args = ['-s', '127.0.0.1', '-p', String(serverPort), '-b', '127.0.0.1', '-l', String(port), '-k', key.password, '-m', key.cipher];
+  const child = spawnTracked('ss-local', args, { stdio: 'ignore' });
+  await listeningOn(child, port, 'ss-local');
+  return { port, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+export type SwitchyardProfile =
+  | { kind: 'direct' }
+  | { kind: 'pool'; upstreamPorts: number[] }
+  /** one Clash proxy entry, every connection routed to it */
+  | { kind: 'proxy'; proxy: { name: string; type: string } & Record<string, unknown> };
 
 export function switchyardProfile(mixedPort: number, profile: SwitchyardProfile): string {
   const doc: Record<string, unknown> = { 'mixed-port': mixedPort, 'log-level': 'error', mode: 'rule' };
   if (profile.kind === 'direct') {
     doc.proxies = [];
     doc.rules = ['MATCH,DIRECT'];
+  } else if (profile.kind === 'proxy') {
+    doc.proxies = [profile.proxy];
+    doc.rules = [`MATCH,${profile.proxy.name}`];
   } else {
     const names = profile.upstreamPorts.map((_, i) => `up${i + 1}`);
     doc.proxies = profile.upstreamPorts.map((port, i) => ({ name: names[i], type: 'socks5', server: '127.0.0.1', port }));

@@ -106,8 +106,14 @@ interface Running {
   result: SubjectResult;
 }
 
+/** What step() needs of a subject (the protocols scenario has subjects of its own shape). */
+export interface StepSubject {
+  proxy: ProxyUnderTest | null;
+  result: { label: string; failures: Record<string, string> };
+}
+
 /** Runs one measurement; a failure is recorded against the subject and the run goes on. */
-async function step<T>(run: Running, name: string, ctx: BenchContext, fn: () => Promise<T>): Promise<T | undefined> {
+export async function step<T>(run: StepSubject, name: string, ctx: BenchContext, fn: () => Promise<T>): Promise<T | undefined> {
   ctx.log(`  ${run.result.label}: ${name}`);
   try {
     return await fn();
@@ -183,7 +189,7 @@ export function median(values: (number | undefined)[]): number | undefined {
   return v.length % 2 ? v[mid] : (v[mid - 1]! + v[mid]!) / 2;
 }
 
-function summarize(rounds: RoundFigures[]): Summary {
+export function summarize(rounds: RoundFigures[]): Summary {
   const rates = rounds.map((r) => r.rate).filter((r): r is ConnectionRate => r !== undefined);
   return {
     singleMiBps: median(rounds.map((r) => r.single?.mibPerSec)),
