@@ -114,9 +114,7 @@ export class AppPolicies {
 
   private closed(c: TrackedConnection): void {
     this.router.forget(c.meta);
-    const pending = this.router.processKnown(c.meta);
-    if (pending) void pending.then(() => this.catalog.recordClosed(c));
-    else this.catalog.recordClosed(c);
+    this.catalog.recordClosed(c);
   }
 
   private flush(): void {

@@ -7,6 +7,8 @@ import { HostResolver } from './resolver.js';
 import { PENDING, RuleSet } from './rule-set.js';
 import type { Rule } from './rules.js';
 
+const toMatch = (rule: Rule): RouteMatch => ({ target: rule.target, type: rule.type, payload: rule.payload });
+
 /** Which rule matched a connection and where it sends it (an outbound name). */
 export interface RouteMatch {
   target: string;
@@ -33,10 +35,8 @@ export class Router {
   private readonly profileRules: RuleSet;
   private readonly resolver: HostResolver;
   private readonly logger: Logger;
-  /** Look up every connection's process (after routing, off the connection's path) to list applications. */
+  /** Look up every connection's process, rules or not, to list applications (costs a lookup per connection). */
   trackProcesses = false;
-  /** Lookups started for tracking only and not finished yet. */
-  private readonly lookups = new WeakMap<ConnectionMeta, Promise<void>>();
 
   constructor(
     profileRules: readonly Rule[],
@@ -57,6 +57,11 @@ export class Router {
     this.appRules = new RuleSet(rules);
   }
 
+  /** This platform's process lookup; undefined where there is none. */
+  get processLookup(): ProcessLookup | undefined {
+    return this.options.processLookup;
+  }
+
   get processLookupAvailable(): boolean {
     return this.options.processLookup !== undefined;
   }
@@ -67,24 +72,18 @@ export class Router {
    */
   decide(meta: ConnectionMeta): RouteMatch | undefined | Promise<RouteMatch | undefined> {
     const input = matchInput(meta);
+    // Tracking looks up before routing: the client's socket (and the client) may be gone a moment later.
+    if (this.trackProcesses && input.process === undefined) return this.decideLater(input);
     const app = this.appRules.tryMatch(input);
     const rule = app === undefined ? this.profileRules.tryMatch(input) : app;
     if (rule === PENDING) return this.decideLater(input);
-    return this.decided(input, rule);
+    return rule && toMatch(rule);
   }
 
   private async decideLater(input: MatchInput): Promise<RouteMatch | undefined> {
+    if (this.trackProcesses && input.process === undefined) await this.fetchProcess(input);
     const rule = (await this.appRules.match(input, this.load)) ?? (await this.profileRules.match(input, this.load));
-    return this.decided(input, rule);
-  }
-
-  private decided(input: MatchInput, rule: Rule | undefined): RouteMatch | undefined {
-    const { meta } = input;
-    if (this.trackProcesses && input.process === undefined) {
-      const lookup = this.fetchProcess(input).finally(() => this.lookups.delete(meta));
-      this.lookups.set(meta, lookup);
-    }
-    return rule && { target: rule.target, type: rule.type, payload: rule.payload };
+    return rule && toMatch(rule);
   }
 
   private readonly load = async (input: MatchInput, need: number): Promise<void> => {
@@ -107,11 +106,6 @@ export class Router {
     }
     setProcess(input, info ?? null);
     if (info) input.meta.process = info;
-  }
-
-  /** Settles once the connection's process is known (or known to be unknown): accounting waits for it. */
-  processKnown(meta: ConnectionMeta): Promise<void> | undefined {
-    return this.lookups.get(meta);
   }
 
   /** The connection from this client ended (its descriptor may be reused by the next socket). */
