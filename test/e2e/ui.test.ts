@@ -150,7 +150,7 @@ rules:
     await dead.getByTestId('test-latency').click();
     await expect.poll(() => dead.getByTestId('latency').textContent(), { timeout: 10_000 }).toBe('failed');
     await expect.poll(() => dead.getByTestId('action-error').textContent()).toMatch(/^50[34]: /);
-    await shot('servers-light');
+    await shot('servers-latency-tested');
   });
 
   it('per-server rates move while curl downloads through the pool, and return to zero after', async () => {
@@ -178,7 +178,7 @@ rules:
     await page.goto(ui('/overview'));
     await page.locator(`[data-testid="busy-servers"] li[data-server="${picked}"]`).waitFor();
     await page.waitForTimeout(1500); // a few points on the chart
-    await shot('overview-light');
+    await shot('overview-downloading');
 
     download.child.kill();
     await download.exited;
@@ -197,7 +197,7 @@ rules:
     expect(await row.first().locator('.chain').textContent()).toMatch(new RegExp(`^auto → (${HK}|${TOKYO})$`));
     expect(await row.first().getAttribute('data-target')).toBe(`127.0.0.1:${new URL(trickle.url).port}`);
     await page.waitForTimeout(1200);
-    await shot('connections-light');
+    await shot('connections-one-open');
 
     expect(await exitWithin(download.exited, 0)).toBe('running');
     await row.first().getByTestId('close-connection').click();
@@ -214,14 +214,14 @@ rules:
     await auto.getByTestId('strategy').selectOption('least-connections');
     await eventually(async () => (await h.call('GET', '/proxies/auto')).json.strategy === 'least-connections', 'the core to use least-connections');
     await expect.poll(() => auto.locator('.explain').textContent()).toMatch(/fewest open connections/);
-    await shot('pools-light');
+    await shot('pools-strategy-changed');
 
     await page.goto(ui('/settings'));
     await page.getByTestId('allow-lan').click();
     await expect.poll(() => page.getByTestId('action-error').textContent()).toMatch(/allow-lan: cannot change while running/);
     expect(await page.getByTestId('allow-lan').isChecked()).toBe(false);
     expect(await page.getByTestId('mixed-port').textContent()).toBe(String(h.mixedPort));
-    await shot('settings-light');
+    await shot('settings-lan-refused');
   });
 
   it('a subscription added on the subscriptions page is fetched at once: its servers, usage and expiry show; a failing one shows its error', async () => {
@@ -246,7 +246,7 @@ rules:
     await page.getByTestId('add-subscription').click();
     await expect.poll(() => page.locator('section').first().getByTestId('action-error').textContent(), { timeout: 10_000 }).toMatch(/^added, but the first download failed: .*404/);
     await expect.poll(() => page.locator('tr[data-subscription="Broken"]').textContent()).toMatch(/failed .*404/);
-    await shot('subscriptions-light');
+    await shot('subscriptions-added');
   });
 
   it('refreshing a profile proxy-provider brings its new servers into the pool and onto the servers page', async () => {
@@ -273,7 +273,29 @@ rules:
     await page.locator('button.group', { hasText: 'feed' }).waitFor();
   });
 
-  it('renders every page in light and dark', async () => {
+  it('the logs page shows the core’s log lines as they are written, at the level chosen', async () => {
+    await page.goto(ui('/logs'));
+    await expect.poll(() => page.getByTestId('log-state').textContent()).toMatch(/^live/);
+    expect((await h.call('PATCH', '/configs', { body: { mode: 'global' } })).status).toBe(204);
+    await page.locator('.line', { hasText: 'mode changed by the controller mode=global' }).waitFor();
+    expect((await h.call('PATCH', '/configs', { body: { mode: 'rule' } })).status).toBe(204);
+    await page.locator('.line', { hasText: 'mode changed by the controller mode=rule' }).waitFor();
+    await shot('logs-lines');
+    // At error level the stream carries no info lines.
+    await page.getByLabel('log level').selectOption('error');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => page.getByTestId('log-state').textContent()).toMatch(/^live/);
+    expect((await h.call('PATCH', '/configs', { body: { mode: 'global' } })).status).toBe(204);
+    expect((await h.call('PATCH', '/configs', { body: { mode: 'rule' } })).status).toBe(204);
+    await page.waitForTimeout(500);
+    expect(await page.locator('.line').count()).toBe(0);
+    await page.getByLabel('log level').selectOption('info');
+  });
+
+  it('renders every page in light and dark, with a download flowing', async () => {
+    const download = startDownload(h.mixedPort, trickle.url);
+    downloads.push(download.child);
+    await eventually(() => h.engine.tracker.size === 1, 'the download to start', 10_000);
     for (const theme of ['light', 'dark'] as const) {
       await page.goto(ui('/settings'));
       await page.getByTestId(`theme-${theme}`).check();
@@ -281,7 +303,7 @@ rules:
       for (const name of ['overview', 'servers', 'pools', 'subscriptions', 'connections', 'logs', 'settings']) {
         await page.goto(ui(`/${name}`));
         await page.locator('main h1').waitFor();
-        await page.waitForTimeout(400);
+        await page.waitForTimeout(name === 'overview' ? 2500 : 1200); // a few frames of live numbers
         await shot(`${name}-${theme}`);
       }
     }
@@ -299,6 +321,8 @@ rules:
     await page.locator('.tray [data-pool="auto"]').waitFor();
     await shot('tray-light');
     await page.setViewportSize({ width: 1360, height: 860 });
+    download.child.kill();
+    await download.exited;
   });
 
   it('the tray switch turns proxying off (mode direct) and back on to the mode before', async () => {

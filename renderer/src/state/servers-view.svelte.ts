@@ -1,3 +1,4 @@
+import type { LiveStat } from '../lib/api/types.js';
 import { live } from './live.svelte.js';
 import { pools } from './pools.svelte.js';
 import { providerLabel, providers } from './providers.svelte.js';
@@ -28,47 +29,53 @@ function serverNames(): string[] {
   return key === '' ? [] : key.split('\n');
 }
 
-function groupsOf(name: string, by: GroupBy): string[] {
-  if (by === 'subscription') return [providers.providerOf.get(name) ?? 'default'];
-  const inPools = pools.poolsOfServer.get(name);
-  return inPools && inPools.length ? inPools : [NO_POOL];
-}
-
-function sortValue(name: string, by: SortBy): number {
-  const s = live.servers.get(name);
+/** What a server sorts by; lower first. Unmeasured and failed servers go last. */
+function sortKey(s: LiveStat | undefined, by: SortBy): number {
   if (!s) return Infinity;
   if (by === 'latency') return s.state === 'down' || s.latencyMs === null ? Infinity : s.latencyMs;
   if (by === 'rate') return -(s.upRate + s.downRate);
-  if (by === 'score') return -(s.score ?? -1);
+  if (by === 'score') return s.score === null ? Infinity : -s.score;
   return 0;
 }
+
+/** Infinity − Infinity is NaN, which would make the sort order arbitrary. */
+const compareKeys = (a: number, b: number): number => (a === b ? 0 : a < b ? -1 : 1);
 
 /**
  * The flat list the virtual list draws: a header per group, then its servers. A server in two pools is
  * listed under each. Recomputed when servers, pools or the arrangement change, and each second only
- * when sorting by a live number.
+ * when sorting by a live number. Reactive state is read once up front: 500 servers × a tracked read
+ * each would cost more than the sort.
  */
 export function buildServerList(): ServerListItem[] {
   const by = serversView.groupBy;
   const sortBy = serversView.sortBy;
   const needle = serversView.filter.trim().toLowerCase();
+  const collapsed = serversView.collapsed;
+  const poolsOf = pools.poolsOfServer;
+  const providerOf = providers.providerOf;
+  const stats = sortBy === 'list' ? undefined : live.servers;
   const groups = new Map<string, string[]>();
   if (by === 'pool') for (const p of pools.userPools) groups.set(p.name, []);
   for (const name of serverNames()) {
     if (needle && !name.toLowerCase().includes(needle)) continue;
-    for (const g of groupsOf(name, by)) {
+    const inPools = poolsOf.get(name);
+    const memberOf = by === 'subscription' ? [providerOf.get(name) ?? 'default'] : inPools && inPools.length ? inPools : [NO_POOL];
+    for (const g of memberOf) {
       const list = groups.get(g) ?? [];
       list.push(name);
       groups.set(g, list);
     }
   }
+  const keys = new Map<string, number>();
+  if (stats) for (const names of groups.values()) for (const n of names) if (!keys.has(n)) keys.set(n, sortKey(stats.get(n), sortBy));
   const items: ServerListItem[] = [];
   for (const [group, names] of groups) {
     if (names.length === 0) continue;
-    if (sortBy !== 'list') names.sort((a, b) => sortValue(a, sortBy) - sortValue(b, sortBy));
+    if (stats) names.sort((a, b) => compareKeys(keys.get(a)!, keys.get(b)!) || (a < b ? -1 : 1));
     const label = group === NO_POOL ? 'In no pool' : by === 'subscription' ? providerLabel(group) : group;
     items.push({ kind: 'group', key: `g:${group}`, group, label, count: names.length });
-    if (serversView.collapsed[`${by}:${group}`]) continue;
+    if (collapsed[`${by}:${group}`]) continue;
     for (const name of names) items.push({ kind: 'server', key: `s:${group}:${name}`, group, name });
   }
   return items;
