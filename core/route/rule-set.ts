@@ -1,5 +1,6 @@
 import { CidrTrie, NO_RULE } from './cidr-trie.js';
 import { DomainTrie } from './domain-trie.js';
+import { KeywordIndex } from './keyword-index.js';
 import { missing, NEED_PROCESS, NEED_RESOLVE, type MatchInput } from './match-input.js';
 import type { Rule } from './rules.js';
 
@@ -27,14 +28,16 @@ function portTable(rules: readonly Rule[], side: 'dst' | 'src'): Int32Array | un
 
 /**
  * Rules in profile order, indexed so a connection is matched without walking them all:
- * - a reversed-label trie for DOMAIN / DOMAIN-SUFFIX, binary tries for destination and source CIDRs,
- *   per-port tables, and maps for NETWORK and PROCESS-* give each family's earliest matching rule;
- * - the rest (DOMAIN-KEYWORD, DOMAIN-REGEX, AND/OR/NOT) are tested in order, but only those ahead of the
+ * - a reversed-label trie for DOMAIN / DOMAIN-SUFFIX, an Aho-Corasick automaton for DOMAIN-KEYWORD,
+ *   binary tries for destination and source CIDRs, per-port tables, and maps for NETWORK and PROCESS-*
+ *   give each family's earliest matching rule;
+ * - the rest (DOMAIN-REGEX, AND/OR/NOT) are tested in order, but only those ahead of the
  *   best hit so far, so a later indexed rule never beats an earlier linear one, nor the reverse.
  * First match wins across all types, exactly as a linear scan would decide.
  */
 export class RuleSet {
   private readonly domains = new DomainTrie();
+  private readonly keywords = new KeywordIndex();
   /** Every destination CIDR rule, for IP-literal destinations. */
   private readonly dstAll = new CidrTrie();
   /** Destination CIDR rules without no-resolve, for a name's resolved addresses. */
@@ -54,6 +57,7 @@ export class RuleSet {
 
   constructor(readonly rules: readonly Rule[]) {
     rules.forEach((rule, index) => this.add(rule, index));
+    this.keywords.build();
     this.dstPorts = portTable(rules, 'dst');
     this.srcPorts = portTable(rules, 'src');
   }
@@ -67,6 +71,9 @@ export class RuleSet {
     switch (key.kind) {
       case 'domain':
         this.domains.add(key.domain, key.exact ? 'exact' : 'suffix', index);
+        return;
+      case 'keyword':
+        this.keywords.add(key.keyword, index);
         return;
       case 'cidr':
         if (key.side === 'src') this.src.insert(key.base, key.bits, index);
@@ -105,7 +112,10 @@ export class RuleSet {
     const hit = (n: number | undefined) => {
       if (n !== undefined && n < best) best = n;
     };
-    if (input.host !== '') hit(this.domains.lookup(input.host));
+    if (input.host !== '') {
+      hit(this.domains.lookup(input.host));
+      if (!this.keywords.empty) hit(this.keywords.lookup(input.host));
+    }
     if (input.dstIp) hit(this.dstAll.lookup(input.dstIp));
     else if (input.resolved) for (const ip of input.resolved) hit(this.dstResolving.lookup(ip));
     if (input.srcIp) hit(this.src.lookup(input.srcIp));

@@ -25,11 +25,12 @@ export class UnsupportedRuleError extends RuleError {
 export type Verdict = boolean | undefined;
 
 /**
- * What the rule set may index a rule by. `linear` rules (keywords, regexes, AND/OR/NOT) are tested one by
+ * What the rule set may index a rule by. `linear` rules (regexes, AND/OR/NOT) are tested one by
  * one, but only those ahead of the best indexed hit.
  */
 export type RuleKey =
   | { kind: 'domain'; domain: string; exact: boolean }
+  | { kind: 'keyword'; keyword: string }
   | { kind: 'cidr'; side: 'dst' | 'src'; base: IpBytes; bits: number; resolve: boolean }
   | { kind: 'port'; side: 'dst' | 'src'; ranges: readonly [number, number][] }
   | { kind: 'network'; network: 'tcp' | 'udp' }
@@ -176,7 +177,7 @@ const compilers: Record<string, Compiler> = {
   },
   'DOMAIN-KEYWORD': (payload) => {
     const kw = payload.toLowerCase();
-    return linear((i) => i.host !== '' && i.host.includes(kw));
+    return { key: { kind: 'keyword', keyword: kw }, needs: 0, test: (i) => i.host !== '' && i.host.includes(kw) };
   },
   'DOMAIN-REGEX': (payload, _o, type) => {
     const re = regex(type, payload);

@@ -3,8 +3,12 @@ import fs from 'node:fs';
 interface ProcessFds {
   /** fd name → socket inode (0 when the descriptor is not a socket). */
   readonly fds: Map<string, number>;
-  /** Descriptors whose socket we know has closed: the first to re-read, since fd numbers are reused. */
-  readonly stale: Set<string>;
+  /**
+   * Descriptors whose connection ended (fd → the inode it held): the first to re-read, since the kernel
+   * reuses the lowest free number. One stays stale while it still holds that inode (the client had not
+   * closed it yet when another lookup looked).
+   */
+  readonly stale: Map<string, number>;
   uid: number | undefined;
 }
 
@@ -48,7 +52,7 @@ export class SocketOwners {
     const at = this.byInode.get(inode);
     if (!at) return;
     this.byInode.delete(inode);
-    this.procs.get(at.pid)?.stale.add(at.fd);
+    this.procs.get(at.pid)?.stale.set(at.fd, inode);
   }
 
   private touch(pid: number): number {
@@ -87,7 +91,7 @@ export class SocketOwners {
 
   private entry(pid: number): ProcessFds {
     let e = this.procs.get(pid);
-    if (!e) this.procs.set(pid, (e = { fds: new Map(), stale: new Set(), uid: undefined }));
+    if (!e) this.procs.set(pid, (e = { fds: new Map(), stale: new Map(), uid: undefined }));
     return e;
   }
 
@@ -102,6 +106,19 @@ export class SocketOwners {
   /** Reads the process's descriptors the mode calls for; true as soon as one holds `target`. */
   private scan(pid: number, mode: ScanMode, target: number): boolean {
     const dir = `${this.procRoot}/${pid}/fd`;
+    const e = this.entry(pid);
+    // Cheapest first, without listing a directory that may hold thousands: the descriptors whose socket
+    // closed (reused by the kernel first), then the numbers just past the highest known.
+    if (mode === 'fresh' && e.fds.size > 0) {
+      for (const fd of [...e.stale.keys()]) if (this.readFd(pid, e, dir, fd) === target) return true;
+      let top = -1;
+      for (const fd of e.fds.keys()) top = Math.max(top, Number(fd));
+      for (let fd = top + 1; fd <= top + 4; fd++) {
+        const inode = this.readFd(pid, e, dir, String(fd));
+        if (inode === target) return true;
+        if (inode === undefined) break;
+      }
+    }
     let names: string[];
     try {
       names = fs.readdirSync(dir);
@@ -110,28 +127,38 @@ export class SocketOwners {
       this.drop(pid);
       return false;
     }
-    const e = this.entry(pid);
     if (e.fds.size > names.length) this.forgetClosed(pid, e, names);
     for (const fd of names) {
-      const before = e.fds.get(fd);
-      const isFresh = before === undefined || e.stale.has(fd);
+      const isFresh = !e.fds.has(fd) || e.stale.has(fd);
       if ((mode === 'fresh') !== isFresh) continue;
-      let link: string;
-      try {
-        link = fs.readlinkSync(`${dir}/${fd}`);
-      } catch {
-        continue;
-      }
-      this.linksRead++;
-      const m = SOCKET_LINK.exec(link);
-      const inode = m ? Number(m[1]) : 0;
-      if (before && this.byInode.get(before)?.pid === pid) this.byInode.delete(before);
-      e.fds.set(fd, inode);
-      e.stale.delete(fd);
-      if (inode) this.byInode.set(inode, { pid, fd });
-      if (inode === target) return true;
+      if (this.readFd(pid, e, dir, fd) === target) return true;
     }
     return false;
+  }
+
+  /** Reads one descriptor's link into the maps: its socket inode, 0 for anything else, undefined when closed. */
+  private readFd(pid: number, e: ProcessFds, dir: string, fd: string): number | undefined {
+    let link: string;
+    try {
+      link = fs.readlinkSync(`${dir}/${fd}`);
+    } catch {
+      // Closed since it was read: forget it.
+      const gone = e.fds.get(fd);
+      if (gone && this.byInode.get(gone)?.pid === pid) this.byInode.delete(gone);
+      e.fds.delete(fd);
+      e.stale.delete(fd);
+      return undefined;
+    }
+    this.linksRead++;
+    const m = SOCKET_LINK.exec(link);
+    const inode = m ? Number(m[1]) : 0;
+    if (e.stale.get(fd) === inode) return inode;
+    const before = e.fds.get(fd);
+    if (before && this.byInode.get(before)?.pid === pid) this.byInode.delete(before);
+    e.fds.set(fd, inode);
+    e.stale.delete(fd);
+    if (inode) this.byInode.set(inode, { pid, fd });
+    return inode;
   }
 
   /** Descriptors closed since the last scan: drop them so the maps do not grow without bound. */
