@@ -338,6 +338,52 @@ rules:
     await page.setViewportSize({ width: 1360, height: 860 });
   });
 
+  it('in the desktop shell (a scripted preload bridge) the page takes the controller from the bridge and the tray switch drives the system proxy', async () => {
+    const shell = await launchChromium({ width: 380, height: 520 });
+    try {
+      // What electron/preload.cjs exposes, answering as main would; calls are recorded for the assertions.
+      await shell.context.addInitScript(
+        ({ url, token }) => {
+          const calls: unknown[][] = [];
+          let enabled = false;
+          const listeners: Record<string, ((p: unknown) => void)[]> = {};
+          const status = () => ({ enabled, backend: 'gnome', endpoint: enabled ? { host: '127.0.0.1', port: 7890 } : null });
+          (window as unknown as Record<string, unknown>).__desktopCalls = calls;
+          (window as unknown as Record<string, unknown>).switchyardDesktop = {
+            getController: async () => (calls.push(['getController']), { result: { url, token } }),
+            getState: async () => ({ result: { systemProxy: status(), autostart: false, core: 'running' } }),
+            setSystemProxy: async (on: boolean) => {
+              calls.push(['setSystemProxy', on]);
+              enabled = on;
+              return { result: status() };
+            },
+            setAutostart: async (on: boolean) => ({ result: on }),
+            importFromClipboard: async () => ({ error: { code: 'CLIPBOARD_EMPTY', message: 'the clipboard holds no subscription URL' } }),
+            quit: async () => ({ result: null }),
+            on: (event: string, listener: (p: unknown) => void) => ((listeners[event] ??= []).push(listener), () => undefined),
+          };
+        },
+        { url: h.base, token: SECRET },
+      );
+      const tray = await shell.context.newPage();
+      await tray.goto(`${h.base}/ui/#/tray`); // no token in the URL, as electron/windows.ts loads it
+      await tray.locator('.tray [data-pool="auto"]').waitFor();
+      expect(await tray.evaluate(() => sessionStorage.getItem('switchyard.token'))).toBeNull();
+      const power = tray.getByTestId('tray-power');
+      expect(await power.isChecked()).toBe(false);
+      await power.click();
+      await expect.poll(() => power.isChecked()).toBe(true);
+      expect(await tray.evaluate(() => (window as unknown as { __desktopCalls: unknown[] }).__desktopCalls)).toEqual([['getController'], ['setSystemProxy', true]]);
+      // The mode stayed as it was: the switch is the system proxy here, not mode direct.
+      expect((await h.call('GET', '/configs')).json.mode).toBe('rule');
+      await tray.getByRole('button', { name: 'Import' }).click();
+      await expect.poll(() => tray.getByTestId('action-error').locator('.text').textContent()).toBe('the clipboard holds no subscription URL');
+      await tray.screenshot({ path: path.join(ARTIFACTS, 'ui-tray-desktop.png') });
+    } finally {
+      await shell.close();
+    }
+  });
+
   it('asks for the secret again when the stored one is refused', async () => {
     await page.evaluate(() => sessionStorage.setItem('switchyard.token', 'wrong'));
     await page.goto(ui('/overview'));
