@@ -1,5 +1,5 @@
 import type { Endpoint } from '../../adapter/outbound.js';
-import { endpointText, runCommand } from './run-command.js';
+import { endpointText, PidCache, runCommand } from './run-command.js';
 import type { CommandRunner, ProcessInfo, ProcessLookup } from './types.js';
 
 /** `lsof` listing the TCP sockets with the client's address and port at either end, as fields: pid, command, name. */
@@ -41,7 +41,7 @@ export function parsePs(output: string): string | undefined {
 
 /** macOS: lsof finds the pid and command, ps the executable path. */
 export class DarwinProcessLookup implements ProcessLookup {
-  private readonly paths = new Map<number, string | undefined>();
+  private readonly paths = new PidCache<string | undefined>();
 
   constructor(private readonly run: CommandRunner = runCommand) {}
 
@@ -49,12 +49,8 @@ export class DarwinProcessLookup implements ProcessLookup {
     const lsof = lsofCommand(client);
     const found = parseLsof(await this.run(lsof.file, lsof.args).catch(() => ''), client, serverPort);
     if (!found) return undefined;
-    if (!this.paths.has(found.pid)) {
-      const ps = psCommand(found.pid);
-      if (this.paths.size > 1024) this.paths.clear();
-      this.paths.set(found.pid, parsePs(await this.run(ps.file, ps.args).catch(() => '')));
-    }
-    const path = this.paths.get(found.pid);
+    const ps = psCommand(found.pid);
+    const path = await this.paths.get(found.pid, async () => parsePs(await this.run(ps.file, ps.args).catch(() => '')));
     return { pid: found.pid, name: path ? path.slice(path.lastIndexOf('/') + 1) : found.name, path };
   }
 }

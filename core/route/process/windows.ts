@@ -1,5 +1,5 @@
 import type { Endpoint } from '../../adapter/outbound.js';
-import { endpointText, runCommand } from './run-command.js';
+import { endpointText, PidCache, runCommand } from './run-command.js';
 import type { CommandRunner, ProcessInfo, ProcessLookup } from './types.js';
 
 export function netstatCommand(client: Endpoint): { file: string; args: string[] } {
@@ -37,7 +37,7 @@ export function parseTasklist(output: string, pid: number): string | undefined {
 
 /** Windows: netstat finds the pid, tasklist its image name (tasklist does not give the path). */
 export class WindowsProcessLookup implements ProcessLookup {
-  private readonly names = new Map<number, string | undefined>();
+  private readonly names = new PidCache<string | undefined>();
 
   constructor(private readonly run: CommandRunner = runCommand) {}
 
@@ -45,11 +45,8 @@ export class WindowsProcessLookup implements ProcessLookup {
     const netstat = netstatCommand(client);
     const pid = parseNetstat(await this.run(netstat.file, netstat.args).catch(() => ''), client, serverPort);
     if (pid === undefined) return undefined;
-    if (!this.names.has(pid)) {
-      const tasklist = tasklistCommand(pid);
-      if (this.names.size > 1024) this.names.clear();
-      this.names.set(pid, parseTasklist(await this.run(tasklist.file, tasklist.args).catch(() => ''), pid));
-    }
-    return { pid, name: this.names.get(pid) };
+    const tasklist = tasklistCommand(pid);
+    const name = await this.names.get(pid, async () => parseTasklist(await this.run(tasklist.file, tasklist.args).catch(() => ''), pid));
+    return { pid, name };
   }
 }
