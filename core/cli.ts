@@ -9,6 +9,7 @@ import type { FetchOptions } from './subscription/fetch.js';
 import type { SubscriptionService } from './subscription/refresh.js';
 import type { Store } from './store/index.js';
 import type { ProbeHistoryStore } from './probe/history.js';
+import type { AppPoliciesOptions } from './route/app-policies.js';
 import { Engine } from './engine.js';
 import { createLogger, type Logger } from './logger.js';
 import { ConfigError } from './adapter/errors.js';
@@ -45,6 +46,7 @@ async function run(opts: { config: string; logLevel?: LogLevel; dataDir?: string
     dataDir,
     profileDir: path.dirname(path.resolve(opts.config)),
     probe: data && { history: data.history },
+    apps: data?.apps,
     controller: { logs, subscriptions: data?.subscriptions },
   });
   const { mixed, controller } = await engine.start();
@@ -89,14 +91,24 @@ interface RunData {
   store: Store;
   history: ProbeHistoryStore;
   subscriptions: SubscriptionService;
+  apps: AppPoliciesOptions;
 }
+
+/** Whether per-app tracking (a process lookup per connection) is on: the user's choice, kept in the store. */
+const APP_TRACKING_SETTING = 'apps.tracking';
 
 async function openRunData(dataDir: string, registry: ProtocolRegistry, logger: Logger, proxy: () => FetchOptions['socksProxy']): Promise<RunData> {
   const { openStore } = await import('./store/index.js');
   const { ProbeRepository } = await import('./store/probes.js');
   const { SubscriptionService } = await import('./subscription/refresh.js');
+  const { AppRepository } = await import('./store/apps.js');
   const store = openStore(dataDir);
-  return { store, history: new ProbeRepository(store.db), subscriptions: new SubscriptionService({ store, registry, logger, localProxy: proxy }) };
+  const apps: AppPoliciesOptions = {
+    store: new AppRepository(store.db),
+    track: store.settings.get<boolean>(APP_TRACKING_SETTING) === true,
+    onTrackingChange: (on) => store.settings.set(APP_TRACKING_SETTING, on),
+  };
+  return { store, history: new ProbeRepository(store.db), subscriptions: new SubscriptionService({ store, registry, logger, localProxy: proxy }), apps };
 }
 
 /** The mixed port as a SOCKS5 proxy for our own downloads: loopback for a wildcard bind, the profile's first credential. */

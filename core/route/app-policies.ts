@@ -27,6 +27,8 @@ export interface AppPoliciesOptions {
   track?: boolean;
   /** Batched totals are written this often; default 10 s. */
   flushIntervalMs?: number;
+  /** Told when the API turns tracking on or off, so the choice can outlive the process. */
+  onTrackingChange?: (on: boolean) => void;
   now?: () => number;
 }
 
@@ -77,6 +79,7 @@ export class AppPolicies {
 
   setTracking(on: boolean): void {
     this.router.trackProcesses = on;
+    this.options.onTrackingChange?.(on);
   }
 
   get pools(): string[] {

@@ -102,4 +102,25 @@ describe('switchyard run', () => {
     expect(cli.err()).toContain(`127.0.0.1:${port}`);
     blocker.close();
   });
+
+  it('keeps the per-app tracking choice in the data directory across restarts', async () => {
+    const [mixed, api] = [await freePort(), await freePort()];
+    const file = path.join(dir, 'apps.yaml');
+    const dataDir = path.join(dir, 'apps-data');
+    fs.writeFileSync(file, `mixed-port: ${mixed}\nexternal-controller: 127.0.0.1:${api}\nsecret: t0ken\nrules:\n  - MATCH,DIRECT\n`);
+    const call = (method: string, body?: unknown) =>
+      fetch(`http://127.0.0.1:${api}/switchyard/apps`, {
+        method,
+        headers: { authorization: 'Bearer t0ken', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    for (const [turnOn, expectBefore] of [[true, false], [false, true]] as const) {
+      const cli = runCli(['run', '-c', file, '--data-dir', dataDir]);
+      await waitFor(() => cli.out().includes('controller:'), 'the controller line');
+      expect(((await (await call('GET')).json()) as { tracking: boolean }).tracking).toBe(expectBefore);
+      expect((await call('PATCH', { tracking: turnOn })).status).toBe(204);
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+    }
+  });
 });
