@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { TrackedConnection } from './tracker.js';
+import { takeReads } from '../transport/tcp.js';
 
 /**
  * Copies bytes both ways until both sides are done, counting every chunk.
@@ -20,7 +21,7 @@ export function relay(client: Duplex, upstream: Duplex, conn: TrackedConnection)
       }
     };
     pump(client, upstream, (n) => conn.addUp(n));
-    pump(upstream, client, (n) => conn.addDown(n));
+    if (!pumpReads(upstream, client, conn)) pump(upstream, client, (n) => conn.addDown(n));
     const onError = () => {
       client.destroy();
       upstream.destroy();
@@ -57,4 +58,33 @@ function pump(from: Duplex, to: Duplex, count: (n: number) => void): void {
   // still routing) emits no second 'end': pass the FIN on now, once its buffered bytes have flowed.
   if (from.readableEnded) endOther();
   else from.once('end', endOther);
+}
+
+/**
+ * Downstream from a socket whose reads can be taken directly (a DIRECT connection, core/transport/tcp.ts):
+ * each read is written as is, and reading waits while anything is still unsent, because the next read may
+ * reuse the chunk's memory. End and errors are handled as in pump().
+ */
+function pumpReads(from: Duplex, to: Duplex, conn: TrackedConnection): boolean {
+  let waiting = false;
+  const written = () => {
+    if (waiting && to.writableLength === 0) {
+      waiting = false;
+      from.resume();
+    }
+  };
+  const taken = takeReads(from, (chunk) => {
+    conn.addDown(chunk.length);
+    to.write(chunk, written);
+    if (to.writableLength === 0) return true;
+    waiting = true;
+    return false;
+  });
+  if (!taken) return false;
+  const endOther = () => {
+    if (!to.destroyed) to.end();
+  };
+  if (from.readableEnded) endOther();
+  else from.once('end', endOther);
+  return true;
 }

@@ -14,7 +14,8 @@ export function createDirect(name = 'DIRECT'): Outbound {
   return {
     name,
     type: 'direct',
-    dial: (destination, ctx) => connectTcp(destination, { signal: ctx.signal }),
+    // directReads: relay() takes the socket's reads without the stream machinery (core/transport/tcp.ts).
+    dial: (destination, ctx) => connectTcp(destination, { signal: ctx.signal, directReads: true }),
   };
 }
 
