@@ -101,9 +101,14 @@ async function main(): Promise<number> {
   }
 
   await fs.mkdir(resultsDir, { recursive: true });
+  const header = { startedAt, finishedAt: new Date().toISOString(), machine: { ...machine(), loadAverageAtStart }, config };
   const file = path.join(resultsDir, 'latest.json');
-  await fs.writeFile(file, JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine: { ...machine(), loadAverageAtStart }, config, scenarios: reports }, null, 2));
-  console.error(`[bench] results written to ${path.relative(process.cwd(), file)}`);
+  await fs.writeFile(file, JSON.stringify({ ...header, scenarios: reports }, null, 2));
+  // One file per scenario as well, so running only `probes` does not lose the last `core` figures.
+  for (const [name, report] of Object.entries(reports)) {
+    await fs.writeFile(path.join(resultsDir, `${name}.json`), JSON.stringify({ ...header, scenarios: { [name]: report } }, null, 2));
+  }
+  console.error(`[bench] results written to ${path.relative(process.cwd(), file)} and ${Object.keys(reports).map((n) => `${n}.json`).join(', ')}`);
 
   const checks: Check[] = Object.values(reports).flatMap((r) => ('checks' in r ? r.checks : []));
   // Targets missed are a result, not a crash; BENCH_STRICT=1 turns them into a failing exit for CI.
