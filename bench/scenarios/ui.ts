@@ -8,8 +8,10 @@
  * every chunk), so all 500 rates, totals and shares differ from one frame to the next without 500 real
  * connections. Per view (overview, servers in list order, servers sorted by live rate, tray), for
  * BENCH_UI_FRAMES frames it reads:
- *   - Chromium's own ScriptDuration (CDP Performance.getMetrics): every bit of page script in the window —
- *     WebSocket frame parsing, Svelte updates, uPlot, timers — divided by the frames received;
+ *   - Chromium's own ScriptDuration (CDP Performance.getMetrics, read from outside the page) once a second,
+ *     so each interval holds one frame: every bit of page script — WebSocket frame parsing, Svelte
+ *     updates, uPlot, timers — per update; the check takes the median, which a second of CPU contention
+ *     on the shared machine does not move;
  *   - the page's user-timing measure `switchyard:frame`: applying one frame and rendering it (flushSync).
  * Targets: script time per update under 8 ms; the production bundle under 250 KB gzipped.
  *
@@ -17,6 +19,7 @@
  * Settings: BENCH_UI_SERVERS (500), BENCH_UI_FRAMES (15).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -51,9 +54,11 @@ function settings(env: NodeJS.ProcessEnv = process.env): Settings {
 interface ViewResult {
   view: string;
   frames: number;
-  /** CDP ScriptDuration over the window ÷ frames, ms. */
-  scriptPerFrameMs: number;
-  /** Style, layout and paint-free figures: CDP RecalcStyleDuration + LayoutDuration ÷ frames, ms. */
+  /** CDP ScriptDuration per one-second interval (one frame each), ms: median, mean, 90th percentile. */
+  scriptMedianMs: number;
+  scriptMeanMs: number;
+  scriptP90Ms: number;
+  /** CDP RecalcStyleDuration + LayoutDuration per interval, mean, ms. */
   styleLayoutPerFrameMs: number;
   /** The page's own measure of apply + render per frame, ms. */
   applyP50Ms: number;
@@ -142,6 +147,7 @@ export const ui: Scenario<State> = {
 
   async measure(state) {
     const { frames } = state.settings;
+    const load = os.loadavg();
     const bundleCheck: Check = {
       name: 'production bundle under 250 KB gzipped',
       status: state.bundle.gzipped < TARGET_BUNDLE_BYTES ? 'PASS' : 'FAIL',
@@ -180,9 +186,16 @@ export const ui: Scenario<State> = {
         await page.waitForFunction(() => performance.getEntriesByName('switchyard:frame').length >= 3, undefined, { timeout: 15_000, polling: 250 });
         // Nothing of ours runs in the page during the window (no polling, no evaluate), so its script time is the UI's.
         await page.evaluate(() => performance.clearMeasures('switchyard:frame'));
-        const before = await metrics();
-        await new Promise((r) => setTimeout(r, frames * 1000 + 300));
-        const after = await metrics();
+        // One sample a second: each interval holds one frame, so its script time is one update's. The
+        // median resists a second in which the shared machine took the CPU away mid-script.
+        const samples: Record<string, number>[] = [await metrics()];
+        for (let i = 0; i < frames; i++) {
+          await new Promise((r) => setTimeout(r, 1000));
+          samples.push(await metrics());
+        }
+        const deltas = (key: string) => samples.slice(1).map((m, i) => (m[key]! - samples[i]![key]!) * 1000);
+        const script = deltas('ScriptDuration').sort((a, b) => a - b);
+        const style = deltas('RecalcStyleDuration').map((v, i) => v + deltas('LayoutDuration')[i]!);
         const applied = await page.evaluate(() => performance.getEntriesByName('switchyard:frame').map((e) => e.duration));
         const domRows = await page.locator('.server-row').count();
         const n = applied.length;
@@ -190,8 +203,10 @@ export const ui: Scenario<State> = {
         results.push({
           view: v.view,
           frames: n,
-          scriptPerFrameMs: ((after.ScriptDuration! - before.ScriptDuration!) * 1000) / n,
-          styleLayoutPerFrameMs: ((after.RecalcStyleDuration! - before.RecalcStyleDuration! + after.LayoutDuration! - before.LayoutDuration!) * 1000) / n,
+          scriptMedianMs: percentile(script, 0.5),
+          scriptMeanMs: script.reduce((a, b) => a + b, 0) / script.length,
+          scriptP90Ms: percentile(script, 0.9),
+          styleLayoutPerFrameMs: style.reduce((a, b) => a + b, 0) / style.length,
           applyP50Ms: percentile(sorted, 0.5),
           applyP95Ms: percentile(sorted, 0.95),
           applyMaxMs: sorted.at(-1) ?? NaN,
@@ -201,25 +216,26 @@ export const ui: Scenario<State> = {
     } finally {
       await browser.close();
     }
-    const worst = Math.max(...results.map((r) => r.scriptPerFrameMs));
-    const worstView = results.find((r) => r.scriptPerFrameMs === worst)?.view;
+    const worst = Math.max(...results.map((r) => r.scriptMedianMs));
+    const worstView = results.find((r) => r.scriptMedianMs === worst)?.view;
     const report: ScenarioReport = {
       tables: [
         {
           title: `UI with ${state.settings.servers} servers updating at 1 Hz (Chromium, headless)`,
-          columns: ['view', 'frames', 'script ms / update', 'style+layout ms / update', 'apply+render p50 / p95 / max ms', 'server rows in DOM'],
+          columns: ['view', 'frames', 'script ms / update: median / mean / p90', 'style+layout ms / update', 'apply+render p50 / p95 / max ms', 'server rows in DOM'],
           rows: results.map((r) => [
             r.view,
             String(r.frames),
-            fmt(r.scriptPerFrameMs),
+            `${fmt(r.scriptMedianMs)} / ${fmt(r.scriptMeanMs)} / ${fmt(r.scriptP90Ms)}`,
             fmt(r.styleLayoutPerFrameMs),
             `${fmt(r.applyP50Ms)} / ${fmt(r.applyP95Ms)} / ${fmt(r.applyMaxMs)}`,
             String(r.domRows),
           ]),
           notes: [
-            'script ms / update: Chromium ScriptDuration (CDP Performance.getMetrics) across the window ÷ frames received: all page script, including parsing each ~100 KB frame, uPlot and timers.',
+            'script ms / update: Chromium ScriptDuration (CDP Performance.getMetrics, read from outside the page) per one-second interval, each holding one frame: all page script, including parsing each ~100 KB frame, uPlot and timers. The check uses the median.',
             'apply+render: the page\'s user-timing measure `switchyard:frame` (applying one frame, then Svelte\'s flushSync).',
             'Every server\'s counters are bumped every 100 ms by the harness, so each frame changes all rates; the core runs in the harness process, on the same shared machine.',
+            `load average at the start: ${load.map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs (script time is wall time in script: a busy machine inflates it).`,
           ],
         },
       ],
@@ -227,7 +243,7 @@ export const ui: Scenario<State> = {
         {
           name: `script time per update under ${TARGET_SCRIPT_MS} ms`,
           status: results.length && worst < TARGET_SCRIPT_MS ? 'PASS' : 'FAIL',
-          detail: `worst view ${worstView}: ${fmt(worst)} ms per update (${results.map((r) => `${r.view} ${fmt(r.scriptPerFrameMs)}`).join(', ')})`,
+          detail: `median per update, worst view ${worstView}: ${fmt(worst)} ms (${results.map((r) => `${r.view} ${fmt(r.scriptMedianMs)}`).join(', ')})`,
         },
         bundleCheck,
       ],

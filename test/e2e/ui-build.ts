@@ -31,11 +31,16 @@ export async function ensureUiBuilt(): Promise<{ built: boolean }> {
   if (existsSync(index) && statSync(index).mtimeMs >= newestSource()) return { built: false };
   const { build } = await import('vite');
   const outDir = path.join(RENDERER_DIR, `.dist-${process.pid}-${Date.now()}`);
+  // Vitest sets NODE_ENV=test, which would make Vite bundle Svelte's development build; test the real one.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
   try {
-    await build({ configFile: path.join(RENDERER_DIR, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    await build({ configFile: path.join(RENDERER_DIR, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
     rmSync(UI_DIST, { recursive: true, force: true });
     renameSync(outDir, UI_DIST);
   } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
     rmSync(outDir, { recursive: true, force: true });
   }
   return { built: true };
