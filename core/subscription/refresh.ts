@@ -71,7 +71,8 @@ export interface SubscriptionServiceOptions {
  * records the error and the time of the attempt; last_success_at only moves on success.
  */
 export class SubscriptionService {
-  private readonly store: Store;
+  /** The database behind it; the server routes use it too. */
+  readonly store: Store;
   private readonly logger: Logger;
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
   private readonly inflight = new Map<string, Promise<RefreshResult>>();
