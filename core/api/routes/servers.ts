@@ -16,10 +16,12 @@ function requireStore(api: ApiContext): Store {
   return api.requireSubscriptions().store;
 }
 
-function requireServer(store: Store, id: string) {
-  const server = store.servers.get(id);
-  if (!server) throw notFound('server', id);
-  return server;
+/** The store and the server, or a 404: without a data directory there are no servers to find. */
+function requireServer(api: ApiContext, id: string) {
+  const store = api.subscriptions?.store;
+  const server = store?.servers.get(id);
+  if (!store || !server) throw notFound('server', id);
+  return { store, server };
 }
 
 /**
@@ -73,8 +75,7 @@ export const serverRoutes: RouteTable = [
       if (body.enabled !== undefined && typeof body.enabled !== 'boolean') throw badField('enabled', 'true or false', body.enabled);
       const w = body.weight;
       if (w !== undefined && !(typeof w === 'number' && Number.isInteger(w) && w >= 1 && w <= 1000)) throw badField('weight', 'an integer 1-1000', w);
-      const store = requireStore(api);
-      requireServer(store, params.id!);
+      const { store } = requireServer(api, params.id!);
       if (typeof body.enabled === 'boolean') store.servers.setEnabled(params.id!, body.enabled);
       if (typeof w === 'number') store.servers.setWeight(params.id!, w);
       sendJson(res, 200, listServers(store).find((s) => s.id === params.id)!);
@@ -84,8 +85,7 @@ export const serverRoutes: RouteTable = [
     method: 'DELETE',
     path: '/switchyard/servers/:id',
     handle: ({ res, params, api }) => {
-      const store = requireStore(api);
-      const server = requireServer(store, params.id!);
+      const { store, server } = requireServer(api, params.id!);
       // It would only come back with the next refresh; disabling it is what sticks.
       if (server.subscriptionId !== null) {
         throw new ApiError(409, `server ${JSON.stringify(server.name)} comes from a subscription and would return on its next refresh; disable it instead`);
@@ -98,7 +98,7 @@ export const serverRoutes: RouteTable = [
     method: 'GET',
     path: '/switchyard/servers/:id/link',
     handle: ({ res, params, api }) => {
-      const server = requireServer(requireStore(api), params.id!);
+      const { server } = requireServer(api, params.id!);
       try {
         const link = server.unsupportedReason && server.link ? server.link : exportLink({ ...server.config, name: server.name, type: server.type } as Parameters<typeof exportLink>[0]);
         sendJson(res, 200, { link });
