@@ -249,6 +249,20 @@ rules:
     await shot('subscriptions-added');
   });
 
+  it('adding servers by share link on the servers page stores them; a bad link is answered next to the form', async () => {
+    await page.goto(ui('/servers'));
+    const links = page.getByLabel('share links');
+    await expect.poll(() => links.isDisabled()).toBe(false);
+    await links.fill('trojan://pw@198.51.100.20:443?security=tls&sni=example.com#by%20link');
+    await page.locator('form.add').getByRole('button', { name: 'Add' }).click();
+    await expect.poll(() => page.locator('form.add [role=status]').textContent()).toBe('added 1');
+    const stored = (await h.call('GET', '/switchyard/servers')).json.servers as { name: string; type: string; subscription: string | null }[];
+    expect(stored.find((x) => x.name === 'by link')).toMatchObject({ type: 'trojan', subscription: null });
+    await links.fill('not-a-link');
+    await page.locator('form.add').getByRole('button', { name: 'Add' }).click();
+    await expect.poll(() => page.locator('form.add').getByTestId('action-error').textContent()).toMatch(/links\[0\]: /);
+  });
+
   it('refreshing a profile proxy-provider brings its new servers into the pool and onto the servers page', async () => {
     await page.goto(ui('/servers'));
     await serverRow('feed one').first().waitFor();

@@ -56,7 +56,7 @@ export function setEnabled(name: string, enabled: boolean): Promise<void | undef
 
 export function setWeight(name: string, weight: number): Promise<void | undefined> {
   return runAction(`weight:${name}`, async () => {
-    if (!Number.isInteger(weight) || weight < 1 || weight > 100) throw new Error(`weight: expected an integer 1-100, got ${weight}`);
+    if (!Number.isInteger(weight) || weight < 1 || weight > 1000) throw new Error(`weight: expected an integer 1-1000, got ${weight}`);
     await request('PATCH', pathOf('/switchyard/servers', idOf(name)), { weight });
     await loadServerStore();
   });
@@ -85,8 +85,8 @@ export function addByLink(text: string): Promise<number | undefined> {
       .map((l) => l.trim())
       .filter(Boolean);
     if (links.length === 0) throw new Error('paste at least one share link (ss://, vmess://, trojan://...)');
-    const body = await request<{ added?: unknown[] }>('POST', '/switchyard/servers', { links });
+    const body = await request<{ added: number }>('POST', '/switchyard/servers', { links });
     await loadServerStore();
-    return Array.isArray(body?.added) ? body.added.length : links.length;
+    return body.added;
   });
 }
