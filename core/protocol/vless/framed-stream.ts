@@ -121,21 +121,36 @@ export class FramedStream extends Duplex {
     else this.inner.once('drain', cb);
   }
 
-  private readonly pushPayload = (payload: Buffer): void => {
-    if (!this.push(payload)) this.inner.pause();
+  /** Payload decoded from one read, handed on together (see flushDecoded). */
+  private decoded: Buffer[] = [];
+  private readonly collect = (payload: Buffer): void => {
+    this.decoded.push(payload);
   };
 
   private readonly onData = (data: Buffer): void => {
     if (this.eofPushed || this.destroyed) return;
     let ended: boolean;
     try {
-      ended = this.codec.decode(data, this.pushPayload);
+      ended = this.codec.decode(data, this.collect);
     } catch (err) {
+      this.flushDecoded();
       this.destroy(attributeError(err, this.outbound));
       return;
     }
+    this.flushDecoded();
     if (ended) this.endReadable();
   };
+
+  /**
+   * Pushes what one read decoded as one buffer: a read holds many small chunks (v2ray sends ~2 KiB ones),
+   * and a push per chunk became a write per chunk on the client's socket, costing more than this copy.
+   */
+  private flushDecoded(): void {
+    const pieces = this.decoded;
+    if (pieces.length === 0) return;
+    this.decoded = [];
+    if (!this.push(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces))) this.inner.pause();
+  }
 
   private readonly onEnd = (): void => {
     // A WebSocket has no half-close: its end is the end of the whole connection.

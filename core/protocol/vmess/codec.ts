@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Destination } from '../../adapter/outbound.js';
 import { ByteQueue } from '../common/byte-queue.js';
+import { randomBytes } from '../common/random-pool.js';
 import type { StreamCodec } from '../vless/framed-stream.js';
 import { ChunkAead, ChunkReader, ChunkWriter, SECURITY_BYTE, ShakeMask, type BodySecurity } from './chunk.js';
 import {
@@ -55,7 +56,7 @@ export function startVmessSession(
   destination: Destination,
   unixSeconds = Math.floor(Date.now() / 1000),
 ): { header: Buffer; codec: VmessCodec } {
-  const random = crypto.randomBytes(33);
+  const random = randomBytes(34);
   const bodyKey = random.subarray(0, 16);
   const bodyIv = random.subarray(16, 32);
   const responseAuth = random[32]!;
@@ -68,7 +69,7 @@ export function startVmessSession(
     options,
     securityByte: SECURITY_BYTE[security],
     destination,
-    paddingLength: crypto.randomInt(16),
+    paddingLength: random[33]! & 0x0f,
   });
   const responseKey = sha256First16(bodyKey);
   const responseIv = sha256First16(bodyIv);

@@ -4,6 +4,7 @@ import type { Destination } from '../../adapter/outbound.js';
 import { ProxyError } from '../../adapter/errors.js';
 import { encodePortThenAddress } from '../vless/address.js';
 import type { ByteQueue } from '../common/byte-queue.js';
+import { randomBytes } from '../common/random-pool.js';
 import { fnv1a32, kdf, kdf16 } from './kdf.js';
 
 /** Request options (v2ray common/protocol/headers.go). */
@@ -37,14 +38,27 @@ function gcmOpen(key: Buffer, iv: Buffer, sealed: Buffer, aad?: Buffer): Buffer 
  * AuthID: AES-128-ECB, keyed by KDF16(cmdKey, "AES Auth ID Encryption"), of
  * unix time (8 bytes BE) ‖ 4 random bytes ‖ CRC32 of those 12 bytes. The server finds the user by it.
  */
-export function createAuthId(cmdKey: Buffer, unixSeconds: number, random = crypto.randomBytes(4)): Buffer {
+export function createAuthId(cmdKey: Buffer, unixSeconds: number, random = randomBytes(4)): Buffer {
   const plain = Buffer.alloc(16);
   plain.writeBigUInt64BE(BigInt(unixSeconds), 0);
   random.copy(plain, 8, 0, 4);
   plain.writeUInt32BE(zlib.crc32(plain.subarray(0, 12)), 12);
-  const ecb = crypto.createCipheriv('aes-128-ecb', kdf16(cmdKey, 'AES Auth ID Encryption'), null);
-  ecb.setAutoPadding(false);
-  return Buffer.concat([ecb.update(plain), ecb.final()]);
+  return authIdCipher(cmdKey).update(plain);
+}
+
+/**
+ * The AuthID's AES-128-ECB encryptor, one per user key: ECB without padding holds no state between
+ * blocks, so a single cipher serves every connection (and its key derivation runs once, not per dial).
+ */
+const authIdCiphers = new WeakMap<Buffer, crypto.Cipher>();
+function authIdCipher(cmdKey: Buffer): crypto.Cipher {
+  let ecb = authIdCiphers.get(cmdKey);
+  if (!ecb) {
+    ecb = crypto.createCipheriv('aes-128-ecb', kdf16(cmdKey, 'AES Auth ID Encryption'), null);
+    ecb.setAutoPadding(false);
+    authIdCiphers.set(cmdKey, ecb);
+  }
+  return ecb;
 }
 
 export interface RequestCommand {
@@ -73,7 +87,7 @@ export function encodeRequestCommand(r: RequestCommand): Buffer {
   fixed[35] = (r.paddingLength << 4) | r.securityByte;
   fixed[36] = 0;
   fixed[37] = COMMAND_TCP;
-  const body = Buffer.concat([fixed.subarray(0, 38), encodePortThenAddress(r.destination), crypto.randomBytes(r.paddingLength)]);
+  const body = Buffer.concat([fixed.subarray(0, 38), encodePortThenAddress(r.destination), randomBytes(r.paddingLength)]);
   const sum = Buffer.allocUnsafe(4);
   sum.writeUInt32BE(fnv1a32(body), 0);
   return Buffer.concat([body, sum]);
@@ -86,7 +100,7 @@ export function encodeRequestCommand(r: RequestCommand): Buffer {
  */
 export function sealRequestHeader(cmdKey: Buffer, command: Buffer, unixSeconds: number): Buffer {
   const authId = createAuthId(cmdKey, unixSeconds);
-  const nonce = crypto.randomBytes(8);
+  const nonce = randomBytes(8);
   const length = Buffer.allocUnsafe(2);
   length.writeUInt16BE(command.length, 0);
   const sealedLength = gcmSeal(

@@ -18,16 +18,27 @@ const rootHash: HashOf = (parts) => {
 
 /** RFC 2104 HMAC over an arbitrary hash function. */
 function hmacOver(hash: HashOf, key: Buffer): HashOf {
-  const k = Buffer.alloc(BLOCK);
-  (key.length > BLOCK ? hash([key]) : key).copy(k);
-  const ipad = Buffer.from(k.map((b) => b ^ 0x36));
-  const opad = Buffer.from(k.map((b) => b ^ 0x5c));
+  const k = key.length > BLOCK ? hash([key]) : key;
+  const ipad = Buffer.alloc(BLOCK, 0x36);
+  const opad = Buffer.alloc(BLOCK, 0x5c);
+  for (let i = 0; i < k.length; i++) {
+    ipad[i]! ^= k[i]!;
+    opad[i]! ^= k[i]!;
+  }
   return (parts) => hash([opad, hash([ipad, ...parts])]);
 }
 
+/** The first level for each label ('VMess Header AEAD Key', ...): a handful of constants, built once. */
+const labelHashes = new Map<string, HashOf>();
+
 export function kdf(key: Buffer, ...path: (string | Buffer)[]): Buffer {
   let hash = rootHash;
-  for (const p of path) hash = hmacOver(hash, typeof p === 'string' ? Buffer.from(p) : p);
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
+    if (typeof p !== 'string') hash = hmacOver(hash, p);
+    else if (i === 0) hash = labelHashes.get(p) ?? labelHashes.set(p, hmacOver(rootHash, Buffer.from(p))).get(p)!;
+    else hash = hmacOver(hash, Buffer.from(p));
+  }
   return hash([key]);
 }
 

@@ -43,4 +43,31 @@ describe('ByteQueue', () => {
     got += q.take(q.length).map(String).join('');
     expect(got).toBe(expected);
   });
+
+  it('reads a 16-bit length and skips bytes inside one buffer and across buffers', () => {
+    const q = new ByteQueue();
+    q.push(Buffer.from([0x12, 0x34, 0xab]));
+    q.push(Buffer.from([0xcd, 1, 2, 3, 4, 5]));
+    expect(q.takeUInt16BE()).toBe(0x1234);
+    expect(q.takeUInt16BE()).toBe(0xabcd); // spans the two buffers
+    q.skip(2);
+    expect(q.length).toBe(3);
+    expect(q.take(3).map((b) => [...b])).toEqual([[3, 4, 5]]);
+    q.push(Buffer.from('abc'));
+    q.push(Buffer.from('def'));
+    q.skip(4); // all of the first buffer and part of the second
+    expect(q.takeContiguous(2).toString()).toBe('ef');
+    expect(q.length).toBe(0);
+  });
+
+  it('a contiguous read inside the head buffer after a partial take is a view at the right offset', () => {
+    const q = new ByteQueue();
+    const a = Buffer.from('0123456789');
+    q.push(a);
+    q.take(3);
+    const view = q.takeContiguous(4);
+    expect(view.toString()).toBe('3456');
+    expect(view.buffer).toBe(a.buffer);
+    expect(q.drain().map(String)).toEqual(['789']);
+  });
 });

@@ -100,6 +100,33 @@ describe('FramedStream', () => {
     expect(err.outbound).toBe('test-out');
   });
 
+  it('hands on what one read decoded as one buffer, however many payloads the codec produced from it', async () => {
+    const port = await server((s) => s.once('data', () => s.end(Buffer.alloc(48 * 1024, 'v'))));
+    /** Every received byte is its own payload, like a read full of tiny chunks. */
+    const bytewise: StreamCodec = {
+      answered: true,
+      encode: (payload, out) => out.push(...payload),
+      finish: () => {},
+      decode: (data, push) => {
+        for (let i = 0; i < data.length; i++) push(data.subarray(i, i + 1));
+        return false;
+      },
+    };
+    const inner = await connectTcp({ host: '127.0.0.1', port });
+    let reads = 0;
+    inner.on('data', () => reads++);
+    const stream = new FramedStream(inner, bytewise, Buffer.from('H'), 'test-out');
+    const got: Buffer[] = [];
+    stream.on('data', (d: Buffer) => got.push(d));
+    stream.write('x');
+    await new Promise((resolve, reject) => {
+      stream.once('end', resolve);
+      stream.once('error', reject);
+    });
+    expect(Buffer.concat(got)).toEqual(Buffer.alloc(48 * 1024, 'v'));
+    expect(got.length).toBe(reads);
+  });
+
   it('holds reads back while the consumer is not reading (backpressure reaches the socket)', async () => {
     const big = Buffer.alloc(32 * 1024 * 1024, 1);
     let serverDone = false;
