@@ -186,8 +186,12 @@ describe('DesktopApp', () => {
     for (let i = 0; i < 5; i++) {
       const before = spawner.cores.length;
       spawner.last().exit(1);
-      // The restore reads and deletes a file (real I/O) before the backoff starts; step until it has.
-      for (let s = 0; s < 60 && spawner.cores.length === before && app.supervisor.status !== 'failed'; s++) await timers.advance(1000);
+      // The restore reads and deletes a file (real I/O) before the backoff starts. Step the clock in small
+      // moves with a real pause between, so a slow disk cannot push the crashes apart past the 2-minute window.
+      for (let s = 0; s < 400 && spawner.cores.length === before && app.supervisor.status !== 'failed'; s++) {
+        await timers.advance(250);
+        await new Promise((r) => setTimeout(r, 2));
+      }
     }
     expect(app.supervisor.status).toBe('failed');
     expect(shell.notices.at(-1)).toEqual({
