@@ -194,6 +194,8 @@ describe('DesktopApp', () => {
       }
     }
     expect(app.supervisor.status).toBe('failed');
+    // The tray is rebuilt at most once a second: let that second pass before reading its menu.
+    await timers.advance(1000);
     expect(shell.notices.at(-1)).toEqual({
       title: 'Switchyard core keeps crashing',
       body: 'It stopped 5 times in a row (last: the core exited with code 1). Choose Restart core in the tray menu to try again.',
