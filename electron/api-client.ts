@@ -65,16 +65,9 @@ export class ControllerClient {
     await this.request('PUT', `/proxies/${encodeURIComponent(pool)}`, { name: member });
   }
 
-  /** A load-balance pool's strategy (PATCH /switchyard/pools/{pool}). */
+  /** A load-balance pool's strategy (PUT /switchyard/pools/{pool}/strategy); kept until the core restarts. */
   async setStrategy(pool: string, strategy: string): Promise<void> {
-    try {
-      await this.request('PATCH', `/switchyard/pools/${encodeURIComponent(pool)}`, { strategy });
-    } catch (err) {
-      if (err instanceof ControllerApiError && (err.status === 404 || err.status === 405)) {
-        throw new ControllerApiError(err.status, 'this core cannot change a pool strategy while running yet; set strategy in the profile');
-      }
-      throw err;
-    }
+    await this.request('PUT', `/switchyard/pools/${encodeURIComponent(pool)}/strategy`, { strategy });
   }
 
   /**

@@ -130,7 +130,9 @@ describe('core process', () => {
     await client.setMode('direct');
     expect((await client.configs()).mode).toBe('direct');
     await client.selectMember('GLOBAL', 'up');
-    await expect(client.setStrategy('auto', 'random')).rejects.toMatchObject({ code: 'CORE_API' });
+    await client.setStrategy('auto', 'random');
+    expect((await client.pools()).find((p) => p.name === 'auto')?.strategy).toBe('random');
+    await expect(client.setStrategy('auto', 'fastest-please')).rejects.toMatchObject({ code: 'CORE_API', status: 400 });
     // Without a data folder the core keeps no subscriptions, and says so.
     const refused = await client.addSubscription({ url: subscriptions.url('/sub?token=abc') }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ControllerApiError);

@@ -75,7 +75,8 @@ class FakeApi implements CoreApi {
   }
   async setStrategy(pool: string, strategy: string) {
     this.calls.push(`strategy ${pool} ${strategy}`);
-    throw new ControllerApiError(404, 'this core cannot change a pool strategy while running yet; set strategy in the profile');
+    // The core's answer for a group whose type fixes its strategy: the refusal must reach the user.
+    throw new ControllerApiError(409, `pool ${pool} is a url-test group: its strategy follows from its type`);
   }
   async testPool(pool: string) {
     this.calls.push(`test ${pool}`);
@@ -322,7 +323,7 @@ describe('DesktopApp', () => {
     await app.onTrayAction({ kind: 'set-strategy', pool: 'auto', strategy: 'random' });
     expect(api().calls).toEqual(['mode global', 'select GLOBAL auto', 'test auto', 'strategy auto random']);
     expect(app.trayInput.mode).toBe('global');
-    expect(shell.notices.at(-1)).toEqual({ title: 'Switchyard', body: 'this core cannot change a pool strategy while running yet; set strategy in the profile' });
+    expect(shell.notices.at(-1)).toEqual({ title: 'Switchyard', body: 'pool auto is a url-test group: its strategy follows from its type' });
     await app.onTrayAction({ kind: 'open-window' });
     expect(shell.windowShown).toBe(1);
   });
