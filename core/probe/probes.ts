@@ -97,7 +97,6 @@ export class Probes implements ProbeService {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly states = new Map<string, OutboundState>();
-  private readonly containing = new Map<string, Pool[]>();
   private readonly inFlight = new Map<string, Promise<LatencyResult>>();
   private readonly listeners = new Set<(result: LatencyResult | SpeedResult, kind: 'latency' | 'speed') => void>();
 
@@ -108,14 +107,19 @@ export class Probes implements ProbeService {
     this.historyStore = options.history ?? new MemoryProbeHistory();
     this.limiter = new ConcurrencyLimiter(options.concurrency ?? 16);
     this.speedLimiter = new ConcurrencyLimiter(options.speedConcurrency ?? 1);
-    for (const pool of options.pools.values()) {
+  }
+
+  /**
+   * The pools that hold an outbound now. Asked each time rather than kept: proxy-providers add and replace
+   * members after start (Pool.setMembers), and their servers' results must reach their pools too.
+   */
+  private poolsHolding(name: string): Pool[] {
+    const out: Pool[] = [];
+    for (const pool of this.options.pools.values()) {
       const { members, backup } = pool.memberNames();
-      for (const name of new Set([...members, ...backup])) {
-        const list = this.containing.get(name) ?? [];
-        list.push(pool);
-        this.containing.set(name, list);
-      }
+      if (members.includes(name) || backup.includes(name)) out.push(pool);
     }
+    return out;
   }
 
   /**
@@ -238,7 +242,7 @@ export class Probes implements ProbeService {
   private measure(outbound: string, options: LatencyTestOptions): Promise<LatencyResult> {
     const target = this.options.outbounds.get(outbound);
     if (!target) return Promise.reject(new UnknownProbeTargetError('outbound', outbound));
-    const probe = this.latencyProbe(outbound, this.settingsFor(this.containing.get(outbound)?.[0]?.name), options);
+    const probe = this.latencyProbe(outbound, this.settingsFor(this.poolsHolding(outbound)[0]?.name), options);
     const key = JSON.stringify([outbound, probe.url, probe.mode, probe.timeoutMs, probe.expectedStatus ?? null]);
     const running = this.inFlight.get(key);
     if (running) return running;
@@ -266,7 +270,7 @@ export class Probes implements ProbeService {
       return;
     }
     for (const result of results) {
-      for (const pool of this.containing.get(result.name) ?? []) {
+      for (const pool of this.poolsHolding(result.name)) {
         pool.setProbeState(result.name, result.ok ? { alive: true, latencyMs: result.latencyMs } : { alive: false });
       }
     }
@@ -284,7 +288,7 @@ export class Probes implements ProbeService {
 
   private recordSpeed(result: SpeedResult): void {
     this.state(result.name).speed = result;
-    if (result.ok) for (const pool of this.containing.get(result.name) ?? []) pool.setProbeState(result.name, { speedMbps: result.mbps });
+    if (result.ok) for (const pool of this.poolsHolding(result.name)) pool.setProbeState(result.name, { speedMbps: result.mbps });
     this.store(result.name, { at: result.at, kind: 'speed', value: result.ok ? result.mbps! : null, error: result.error?.code ?? null });
     this.emit(result, 'speed');
   }

@@ -28,12 +28,13 @@ function build(options: { history?: ProbeHistoryStore; stats?: TrafficStats; clo
   const b: Outbound = createSocks5({ name: 'b', type: 'socks5', server: '127.0.0.1', port: slow.port });
   const auto = new Pool({ name: 'auto', type: 'url-test', members: [a, b] });
   const other = new Pool({ name: 'other', type: 'load-balance', members: [b], backup: [a] });
+  const outbounds = new Map<string, Outbound>([
+    ['a', a],
+    ['b', b],
+    ['auto', auto],
+  ]);
   const probes = new Probes({
-    outbounds: new Map([
-      ['a', a],
-      ['b', b],
-      ['auto', auto],
-    ]),
+    outbounds,
     pools: new Map([
       ['auto', auto],
       ['other', other],
@@ -45,7 +46,7 @@ function build(options: { history?: ProbeHistoryStore; stats?: TrafficStats; clo
     stats: options.stats,
     clock: options.clock,
   });
-  return { probes, auto, other };
+  return { probes, auto, other, outbounds };
 }
 
 describe('Probes (the ProbeService)', () => {
@@ -79,6 +80,17 @@ describe('Probes (the ProbeService)', () => {
     expect(auto.snapshot().members.map((m) => m.alive)).toEqual([false, false]);
     await probes.testPool('auto');
     expect(auto.snapshot().members.map((m) => m.alive)).toEqual([true, true]);
+  });
+
+  it('tells a pool about a member it gained after start (a provider refresh)', async () => {
+    const { probes, auto, outbounds } = build();
+    const late: Outbound = createSocks5({ name: 'late', type: 'socks5', server: '127.0.0.1', port: slow.port });
+    outbounds.set('late', late);
+    auto.setMembers([...auto.memberNames().members.map((n) => outbounds.get(n)!), late]);
+    const result = await probes.testLatency('late');
+    expect(result.ok).toBe(true);
+    const member = auto.snapshot().members.find((m) => m.name === 'late')!;
+    expect(member.latencyMs).toBe(result.latencyMs);
   });
 
   it('joins a test of the same outbound already running instead of opening a second connection', async () => {
