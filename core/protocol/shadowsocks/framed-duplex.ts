@@ -28,6 +28,8 @@ export abstract class FramedDuplex extends Duplex {
   private stalled = false;
   private remoteEnded = false;
   private decoding = false;
+  private awaitingFirstWrite = false;
+  private firstWriteTimer: NodeJS.Timeout | undefined;
 
   constructor(inner: Duplex) {
     super({ allowHalfOpen: true, readableHighWaterMark: HIGH_WATER_MARK, writableHighWaterMark: HIGH_WATER_MARK });
@@ -49,9 +51,15 @@ export abstract class FramedDuplex extends Duplex {
   protected abstract atFrameBoundary(): boolean;
   protected abstract failure(reason: FramedFailure): Error;
 
-  /** Writes wire bytes that bypass encode() (a protocol header). */
-  protected writeRaw(b: Buffer): void {
-    this.inner.write(b);
+  /**
+   * For protocols whose encode() puts their header in front of the first payload, so both leave in one
+   * write and one packet: when nothing is written within `maxWaitMs`, or the stream ends first, an encode()
+   * of nothing sends the header on its own (server-speaks-first protocols).
+   */
+  protected sendHeaderWithin(maxWaitMs: number): void {
+    this.awaitingFirstWrite = true;
+    this.firstWriteTimer = setTimeout(() => this.sendHeaderAlone(), maxWaitMs);
+    this.firstWriteTimer.unref();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -66,6 +74,7 @@ export abstract class FramedDuplex extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    this.sendHeaderAlone();
     if (!this.inner.destroyed) this.inner.end();
     callback();
   }
@@ -78,6 +87,7 @@ export abstract class FramedDuplex extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.firstWriteDone();
     this.queue.clear();
     this.inner.destroy();
     callback(error);
@@ -88,6 +98,7 @@ export abstract class FramedDuplex extends Duplex {
       callback(this.failure({ kind: 'closed' }));
       return;
     }
+    this.firstWriteDone();
     const out: Buffer[] = [];
     try {
       this.encode(payload, out);
@@ -100,21 +111,47 @@ export abstract class FramedDuplex extends Duplex {
     else this.inner.once('drain', () => callback());
   }
 
+  private firstWriteDone(): void {
+    if (!this.awaitingFirstWrite) return;
+    this.awaitingFirstWrite = false;
+    clearTimeout(this.firstWriteTimer);
+  }
+
+  private sendHeaderAlone(): void {
+    if (this.awaitingFirstWrite) this.writeWire([], () => {});
+  }
+
   private readonly onData = (b: Buffer): void => {
     this.queue.push(b);
     if (!this.stalled) this.drain();
   };
 
-  /** Decodes what is queued, pushing payload until our reader is full. */
+  /**
+   * Decodes what is queued, pushing payload until our reader is full. The payload of the frames decoded from
+   * what arrived is pushed as one buffer (up to HIGH_WATER_MARK): a push per frame became a write per frame
+   * on the consumer's socket, costing more than joining them.
+   */
   private drain(): void {
     if (this.decoding || this.destroyed) return;
     this.decoding = true;
+    const batch: Buffer[] = [];
+    let batched = 0;
+    const flush = (): boolean => {
+      if (batch.length === 0) return true;
+      const joined = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+      batch.length = 0;
+      batched = 0;
+      return this.push(joined);
+    };
     try {
-      const wantsMore = this.decode((pieces) => {
-        let ok = true;
-        for (const p of pieces) ok = this.push(p);
-        return ok;
+      let wantsMore = this.decode((pieces) => {
+        for (const p of pieces) {
+          batch.push(p);
+          batched += p.length;
+        }
+        return batched < HIGH_WATER_MARK || flush();
       });
+      if (!flush()) wantsMore = false;
       if (!wantsMore) {
         this.stalled = true;
         this.inner.pause();
@@ -123,6 +160,7 @@ export abstract class FramedDuplex extends Duplex {
         else this.destroy(this.failure({ kind: 'eof-mid-frame' }));
       }
     } catch (error) {
+      flush(); // what authenticated before the bad frame
       this.destroy(this.failure({ kind: 'decode', error }));
     } finally {
       this.decoding = false;

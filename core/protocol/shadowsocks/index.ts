@@ -25,8 +25,9 @@ export interface ShadowsocksOptions {
  *
  *   caller → shadowsocks (encrypt, target in first chunk) → transport → ss server → destination
  *
- * The dial resolves once the transport is connected and the request header is written: SS has no server
- * handshake, so a wrong password surfaces on the returned stream as UPSTREAM_AUTH_FAILED.
+ * The dial resolves once the transport is connected; salt and request header leave with the first payload
+ * (ShadowsocksStream). SS has no server handshake, so a wrong password surfaces on the returned stream as
+ * UPSTREAM_AUTH_FAILED.
  */
 export function createShadowsocks(config: ShadowsocksConfig, options: ShadowsocksOptions = {}): Outbound {
   const found = findMethod(config.cipher);
@@ -40,9 +41,8 @@ export function createShadowsocks(config: ShadowsocksConfig, options: Shadowsock
 
   async function dial(destination: Destination, ctx: DialContext): Promise<Duplex> {
     const encoder = new RequestEncoder(framing);
-    let header: Buffer;
     try {
-      header = Buffer.concat(encoder.header(destination));
+      encoder.begin(destination);
     } catch (err) {
       throw new ProxyError('HOST_UNREACHABLE', `cannot address ${destination.host}: ${(err as Error).message}`, { outbound: name, cause: err });
     }
@@ -53,7 +53,7 @@ export function createShadowsocks(config: ShadowsocksConfig, options: Shadowsock
     } catch (err) {
       throw attributeError(err, name, `connect to shadowsocks server ${server}`);
     }
-    return new ShadowsocksStream(inner, { encoder, decoder, header, outbound: name, server });
+    return new ShadowsocksStream(inner, { encoder, decoder, outbound: name, server });
   }
 
   return { name, type: 'ss', dial };

@@ -19,9 +19,25 @@ export function evpBytesToKey(password: string, keySize: number): Buffer {
   return Buffer.concat(parts).subarray(0, keySize);
 }
 
-/** SIP004 per-session subkey: HKDF-SHA1(master key, salt, info "ss-subkey"). */
+const SUBKEY_INFO = Buffer.from('ss-subkey');
+
+/**
+ * SIP004 per-session subkey: HKDF-SHA1(master key, salt, info "ss-subkey"), RFC 5869 spelled out with
+ * two or three HMACs: crypto.hkdfSync builds key objects and a job per call and measured twice as slow,
+ * and every connection derives two of these.
+ */
 export function aeadSubkey(masterKey: Buffer, salt: Buffer): Buffer {
-  return Buffer.from(crypto.hkdfSync('sha1', masterKey, salt, 'ss-subkey', masterKey.length));
+  const prk = crypto.createHmac('sha1', salt).update(masterKey).digest(); // extract
+  const blocks: Buffer[] = [];
+  let previous = Buffer.alloc(0);
+  let have = 0;
+  for (let i = 1; have < masterKey.length; i++) {
+    // expand: T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i)
+    previous = crypto.createHmac('sha1', prk).update(previous).update(SUBKEY_INFO).update(Buffer.of(i)).digest();
+    blocks.push(previous);
+    have += previous.length;
+  }
+  return Buffer.concat(blocks, have).subarray(0, masterKey.length);
 }
 
 const SESSION_SUBKEY_CONTEXT = new TextEncoder().encode('shadowsocks 2022 session subkey');

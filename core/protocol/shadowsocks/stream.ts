@@ -3,11 +3,16 @@ import { ProxyError, fromSocketError } from '../../adapter/errors.js';
 import { FramedDuplex, type FramedFailure } from './framed-duplex.js';
 import { FrameError, type RequestEncoder, type ResponseDecoder } from './framing.js';
 
+/**
+ * Like v2ray's Shadowsocks client: wait this long for the first payload so salt, header and payload leave
+ * in one write and one packet; the header goes alone when the client says nothing (server speaks first).
+ */
+const FIRST_PAYLOAD_WAIT_MS = 100;
+
 export interface ShadowsocksStreamOptions {
+  /** Begun (RequestEncoder.begin): its first encode() carries salt and header in front of the payload. */
   encoder: RequestEncoder;
   decoder: ResponseDecoder;
-  /** Salt and header chunk(s), written at once so the first packet's size reveals nothing extra. */
-  header: Buffer;
   /** Outbound name for errors. */
   outbound: string;
   /** `server:port`, for messages. */
@@ -28,7 +33,7 @@ export class ShadowsocksStream extends FramedDuplex {
   constructor(inner: Duplex, opts: ShadowsocksStreamOptions) {
     super(inner);
     this.opts = opts;
-    this.writeRaw(opts.header);
+    this.sendHeaderWithin(FIRST_PAYLOAD_WAIT_MS);
   }
 
   protected encode(payload: Buffer[], out: Buffer[]): void {

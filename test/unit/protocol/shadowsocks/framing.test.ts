@@ -137,6 +137,54 @@ describe('request encoder against known answers', () => {
   });
 });
 
+describe('request encoder begun (header with the first payload)', () => {
+  const address = Buffer.concat([Buffer.from([3, 11]), Buffer.from('example.com'), Buffer.from([0x01, 0xbb])]);
+
+  it.each(['aes-128-gcm', 'chacha20-ietf-poly1305'])('SIP004 %s: salt, then one chunk holding the address and the first payload', (name) => {
+    const enc = new RequestEncoder(aeadOpts(name));
+    enc.begin(example);
+    const out: Buffer[] = [];
+    enc.encode([Buffer.from('hel'), Buffer.from('lo')], out);
+    enc.encode([Buffer.from('more')], out);
+    const { lengths, payload } = chunkLengths(Buffer.concat(out), name);
+    expect(lengths).toEqual([address.length + 5, 4]);
+    expect(payload).toEqual(Buffer.concat([address, Buffer.from('hellomore')]));
+  });
+
+  it('SIP004: an encode of nothing sends salt and the address chunk alone, byte for byte what header() sends', () => {
+    const enc = new RequestEncoder(aeadOpts('aes-128-gcm', fixedRandom(range(0, 16))));
+    enc.begin(example);
+    const out: Buffer[] = [];
+    enc.encode([], out);
+    enc.encode([Buffer.from('hello')], out);
+    expect(Buffer.concat(out).toString('hex')).toBe(KAT.aes128);
+  });
+
+  it('SIP004: a first payload filling a chunk with the address spills into the next chunk at 0x3FFF', () => {
+    const enc = new RequestEncoder(aeadOpts('aes-128-gcm'));
+    enc.begin(example);
+    const out: Buffer[] = [];
+    const big = crypto.randomBytes(AEAD_MAX_PAYLOAD);
+    enc.encode([big], out);
+    const { lengths, payload } = chunkLengths(Buffer.concat(out), 'aes-128-gcm');
+    expect(lengths).toEqual([AEAD_MAX_PAYLOAD, address.length]);
+    expect(payload).toEqual(Buffer.concat([address, big]));
+  });
+
+  it('SIP022: the header chunks go in front of the first payload unchanged (the known answer)', () => {
+    const enc = new RequestEncoder(v2022Opts(fixedRandom(range(100, 16), Buffer.from([0, 9]), Buffer.alloc(10, 0xab))));
+    enc.begin(example);
+    const out: Buffer[] = [];
+    enc.encode([Buffer.from('hello')], out);
+    expect(Buffer.concat(out).toString('hex')).toBe(KAT.req2022);
+  });
+
+  it('a target that cannot be addressed fails in begin(), before anything is encoded', () => {
+    const enc = new RequestEncoder(aeadOpts('aes-128-gcm'));
+    expect(() => enc.begin({ host: 'x'.repeat(256), port: 80 })).toThrow(expect.objectContaining({ code: 'HOST_UNREACHABLE' }));
+  });
+});
+
 describe('request encoder chunk boundaries', () => {
   const cases: [string, number[], number[]][] = [
     ['1 byte', [1], [1]],

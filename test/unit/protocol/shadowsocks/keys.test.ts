@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { aeadSubkey, blake3SessionSubkey, decodePsk, evpBytesToKey } from '../../../../core/protocol/shadowsocks/keys.js';
 
@@ -21,6 +22,14 @@ describe('SIP004 subkey HKDF-SHA1(key, salt, "ss-subkey")', () => {
   // openssl kdf -keylen 16 -kdfopt digest:SHA1 -kdfopt hexkey:<EVP key above> -kdfopt hexsalt:000102..0f -kdfopt info:ss-subkey HKDF
   it('matches openssl kdf HKDF for a 16-byte key', () => {
     expect(aeadSubkey(evpBytesToKey('test-password', 16), range(0, 16)).toString('hex')).toBe('780f000955954fb33743812b1002261b');
+  });
+
+  it.each([16, 24, 32])('agrees with node:crypto hkdfSync for random %i-byte keys and salts', (size) => {
+    for (let i = 0; i < 50; i++) {
+      const key = crypto.randomBytes(size);
+      const salt = crypto.randomBytes(size);
+      expect(aeadSubkey(key, salt)).toEqual(Buffer.from(crypto.hkdfSync('sha1', key, salt, 'ss-subkey', size)));
+    }
   });
 
   // Same with -keylen 32, the 32-byte EVP key and salt 00..1f.
