@@ -64,10 +64,12 @@ export async function buildCore() {
     outExtension: { '.js': '.mjs' },
     chunkNames: '[name]-[hash]',
     external,
-    // Minified (about 1 MiB less RSS than whitespace-only); keepNames keeps class and function names, which
-    // stack traces and error names use. The linked source maps serve `node --enable-source-maps`.
-    minify: true,
-    keepNames: true,
+    // Whitespace and syntax only: names stay as written, for stack traces and error names, at no cost per call.
+    // (Renaming saves about 1 MiB of RSS, but keeping names then wraps every closure created on the data path
+    // in a name-setting call: measured about 10% more CPU per connection.) The linked source maps serve
+    // `node --enable-source-maps`.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // ASCII output is held as a one-byte string (half the memory of a two-byte one).
     charset: 'ascii',
     legalComments: 'linked',
