@@ -1,5 +1,5 @@
 /** The pages, by the fragment that shows them (`#/servers`). */
-export const PAGES = ['overview', 'servers', 'pools', 'subscriptions', 'connections', 'logs', 'settings', 'tray'] as const;
+export const PAGES = ['overview', 'servers', 'pools', 'subscriptions', 'connections', 'apps', 'logs', 'settings', 'tray'] as const;
 export type Page = (typeof PAGES)[number];
 
 export const route = $state({ page: 'overview' as Page | 'unknown', path: '/' });
