@@ -15,13 +15,13 @@ import { createProtocolRegistry } from '../../core/protocol/index.js';
 import { openStore, type Store } from '../../core/store/index.js';
 import { SubscriptionService } from '../../core/subscription/refresh.js';
 import { haveChromium, launchChromium, NO_CHROMIUM_REASON, type Browser } from './browser.js';
+import { ARTIFACTS, screenshot } from './harness.js';
 import { ensureUiBuilt } from './ui-build.js';
 
 const HK = 'socks 香港';
 const TOKYO = 'socks tokyo';
 const DEAD = 'socks dead';
 const SECRET = 'e2e-secret-7Qx';
-const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 
 /**
  * An HTTP target that sends 16 KiB every 50 ms until the client leaves: a download that flows at a steady
@@ -81,9 +81,7 @@ describe.skipIf(!haveChromium)(`Switchyard UI in Chromium against a running core
   /** The download rate a server's row shows, from the data the Rates component renders. */
   const rowDown = async (name: string) => Number(await serverRow(name).first().locator('[data-testid="rates"]').getAttribute('data-down'));
 
-  async function shot(name: string): Promise<void> {
-    await page.screenshot({ path: path.join(ARTIFACTS, `ui-${name}.png`), fullPage: false });
-  }
+  const shot = (name: string) => screenshot(page, name);
 
   beforeAll(async () => {
     await ensureUiBuilt();
