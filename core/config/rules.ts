@@ -24,8 +24,11 @@ const LOGIC_TYPES = new Set(['AND', 'OR', 'NOT']);
 
 const EXAMPLE = 'DOMAIN-SUFFIX,example.com,DIRECT';
 
-/** Splits on commas outside parentheses, so `AND,((DOMAIN,a.com),(NETWORK,UDP)),DIRECT` has three fields. */
-function splitFields(text: string): string[] | undefined {
+/**
+ * Splits on commas outside parentheses, so `AND,((DOMAIN,a.com),(NETWORK,UDP)),DIRECT` has three fields;
+ * undefined when the parentheses do not balance. Also splits AND/OR/NOT payloads (core/route/logic.ts).
+ */
+export function splitFields(text: string): string[] | undefined {
   const fields: string[] = [];
   let depth = 0;
   let start = 0;

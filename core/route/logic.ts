@@ -1,24 +1,7 @@
-/**
- * AND/OR/NOT payloads: `((DOMAIN,a.com),(NOT,((NETWORK,UDP))))`. Splits on commas outside parentheses;
- * undefined when the parentheses do not balance.
- */
-export function splitTopLevel(text: string): string[] | undefined {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '(') depth++;
-    else if (c === ')' && --depth < 0) return undefined;
-    else if (c === ',' && depth === 0) {
-      parts.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  if (depth !== 0) return undefined;
-  parts.push(text.slice(start).trim());
-  return parts;
-}
+import { splitFields } from '../config/rules.js';
+
+/** AND/OR/NOT payloads, `((DOMAIN,a.com),(NOT,((NETWORK,UDP))))`, split like rule lines. */
+export const splitTopLevel = splitFields;
 
 /** A sub-rule as written inside a logic payload: type, payload and options, no target. */
 export interface SubRuleText {
