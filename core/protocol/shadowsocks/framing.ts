@@ -1,5 +1,5 @@
 import type { Destination } from '../../adapter/outbound.js';
-import { encodeSocksAddress } from '../vless/address.js';
+import { encodeSocksAddress } from '../common/address.js';
 import { ByteQueue } from '../common/byte-queue.js';
 import { randomBytes } from '../common/random-pool.js';
 import { ChunkCipher } from './chunk-cipher.js';

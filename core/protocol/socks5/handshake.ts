@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import ipaddr from 'ipaddr.js';
+import { encodeSocksAddress } from '../common/address.js';
 import type { Destination } from '../../adapter/outbound.js';
 import { ProxyError, SocksReply, type ProxyErrorCode } from '../../adapter/errors.js';
 import { HandshakeReader } from './handshake-reader.js';
@@ -19,6 +19,7 @@ const METHOD_NO_AUTH = 0x00;
 const METHOD_USER_PASS = 0x02;
 const METHOD_NONE_ACCEPTABLE = 0xff;
 const CMD_CONNECT = 0x01;
+const REQUEST_HEAD = Buffer.from([VERSION, CMD_CONNECT, 0x00]);
 const ATYP_IPV4 = 0x01;
 const ATYP_DOMAIN = 0x03;
 const ATYP_IPV6 = 0x04;
@@ -106,21 +107,15 @@ async function authenticate(stream: Duplex, reader: HandshakeReader, credentials
 
 /** VER CMD RSV ATYP DST.ADDR DST.PORT */
 export function encodeConnectRequest(destination: Destination, peer = 'socks5 upstream'): Buffer {
-  const port = Buffer.alloc(2);
-  port.writeUInt16BE(destination.port);
-  const head = (atyp: number) => Buffer.from([VERSION, CMD_CONNECT, 0x00, atyp]);
-  const ipVersion = net.isIP(destination.host);
-  if (ipVersion !== 0) {
-    const bytes = Buffer.from(ipaddr.parse(destination.host).toByteArray());
-    return Buffer.concat([head(ipVersion === 4 ? ATYP_IPV4 : ATYP_IPV6), bytes, port]);
+  let address: Buffer;
+  try {
+    address = encodeSocksAddress(destination);
+  } catch (err) {
+    throw new ProxyError('HOST_UNREACHABLE', `${peer}: ${(err as Error).message}, which SOCKS5 cannot carry`);
   }
-  const name = Buffer.from(destination.host, 'utf8');
-  if (name.length === 0 || name.length > 255)
-    throw new ProxyError('HOST_UNREACHABLE', `${peer}: host name of ${name.length} bytes cannot be sent over SOCKS5 (1-255)`);
-  return Buffer.concat([head(ATYP_DOMAIN), Buffer.from([name.length]), name, port]);
+  return Buffer.concat([REQUEST_HEAD, address]);
 }
 
-/** How a non-zero reply reads to our callers: the server reached us, but not the target. */
 export function describeReply(reply: number): { code: ProxyErrorCode; reason: string } {
   switch (reply) {
     case SocksReply.CONNECTION_REFUSED:

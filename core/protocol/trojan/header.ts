@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Destination } from '../../adapter/outbound.js';
-import { encodeSocksAddress } from '../vless/address.js';
+import { encodeSocksAddress } from '../common/address.js';
 import type { StreamCodec } from '../vless/framed-stream.js';
 
 const CRLF = Buffer.from('\r\n');

@@ -1,6 +1,6 @@
 import type { Destination } from '../../adapter/outbound.js';
 import { ProxyError } from '../../adapter/errors.js';
-import { encodePortThenAddress } from './address.js';
+import { encodePortThenAddress } from '../common/address.js';
 import { ByteQueue } from '../common/byte-queue.js';
 import type { StreamCodec } from './framed-stream.js';
 
