@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { Destination } from '../../adapter/outbound.js';
 import { ProxyError } from '../../adapter/errors.js';
-import { encodePortThenAddress } from '../vless/address.js';
+import { encodePortThenAddress } from '../common/address.js';
 import type { ByteQueue } from '../common/byte-queue.js';
 import { randomBytes } from '../common/random-pool.js';
 import { fnv1a32, kdf, kdf16 } from './kdf.js';
