@@ -229,9 +229,3 @@ export function compileRule(spec: RuleSpec): Rule {
     matches: (meta) => test(matchInput(meta)) === true,
   };
 }
-
-/** First matching rule wins, as in Clash; undefined when none matches. A linear scan: RuleSet is the fast path. */
-export function firstMatch(rules: readonly Rule[], meta: ConnectionMeta): Rule | undefined {
-  for (const r of rules) if (r.matches(meta)) return r;
-  return undefined;
-}

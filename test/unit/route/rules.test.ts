@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compileRule, firstMatch, RuleError, type RuleSpec } from '../../../core/route/rules.js';
+import { compileRule, RuleError, type Rule, type RuleSpec } from '../../../core/route/rules.js';
+import { RuleSet } from '../../../core/route/rule-set.js';
+import { matchInput } from '../../../core/route/match-input.js';
 import type { ConnectionMeta } from '../../../core/adapter/outbound.js';
 
 const meta = (host: string, port = 443): ConnectionMeta => ({
@@ -38,12 +40,14 @@ describe('minimal rules', () => {
     expect(compileRule(rule(line)).matches(meta(host))).toBe(expected);
   });
 
-  it('takes the first matching rule in order', () => {
-    const rules = ['DOMAIN-SUFFIX,local.test,DIRECT', 'IP-CIDR,127.0.0.0/8,REJECT', 'MATCH,pool'].map((l) => compileRule(rule(l)));
-    expect(firstMatch(rules, meta('x.local.test'))?.target).toBe('DIRECT');
-    expect(firstMatch(rules, meta('127.0.0.1'))?.target).toBe('REJECT');
-    expect(firstMatch(rules, meta('example.org'))?.target).toBe('pool');
-    expect(firstMatch(rules.slice(0, 2), meta('example.org'))).toBeUndefined();
+  it('takes the first matching rule in order (through the RuleSet the router uses)', () => {
+    const rules = ['DOMAIN-SUFFIX,local.test,DIRECT', 'IP-CIDR,127.0.0.0/8,REJECT,no-resolve', 'MATCH,pool'].map((l) => compileRule(rule(l)));
+    const first = (set: RuleSet, host: string) => set.tryMatch(matchInput(meta(host))) as Rule | undefined;
+    const all = new RuleSet(rules);
+    expect(first(all, 'x.local.test')?.target).toBe('DIRECT');
+    expect(first(all, '127.0.0.1')?.target).toBe('REJECT');
+    expect(first(all, 'example.org')?.target).toBe('pool');
+    expect(first(new RuleSet(rules.slice(0, 2)), 'example.org')).toBeUndefined();
   });
 
   it('names the problem in a bad rule', () => {
