@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import type { SubscriptionInfo } from '../subscription/fetch-headers.js';
 
 /** A stored subscription: what the user set, what its server last said, and how the last fetch went. */
 export interface SubscriptionRecord {
@@ -42,15 +43,8 @@ export interface SubscriptionInput {
 
 export type SubscriptionPatch = Partial<SubscriptionInput>;
 
-/** What a successful fetch learnt from the response headers. */
-export interface SubscriptionHeaderInfo {
-  title?: string;
-  upload?: number;
-  download?: number;
-  total?: number;
-  expire?: number;
-  updateIntervalH?: number;
-}
+/** What a successful fetch learnt from the response headers (read by core/subscription/fetch-headers.ts). */
+export type SubscriptionHeaderInfo = SubscriptionInfo;
 
 interface Row {
   id: string;
