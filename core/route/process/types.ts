@@ -7,7 +7,11 @@ import type { ProcessInfo } from '../match-input.js';
  * Undefined when the client is not on this machine or the platform will not say.
  */
 export interface ProcessLookup {
-  lookup(client: Endpoint, serverPort: number): Promise<ProcessInfo | undefined>;
+  /**
+   * `serverAddress`: our end's address on this connection (the accepted socket's local address), when the
+   * caller knows it; with it Linux can ask the kernel for the exact socket instead of searching for it.
+   */
+  lookup(client: Endpoint, serverPort: number, serverAddress?: string): Promise<ProcessInfo | undefined>;
   /** The connection from `client` has ended: its socket is probably closed, its descriptor free for reuse. */
   forget?(client: Endpoint): void;
 }
