@@ -1,5 +1,8 @@
-// The core process entry: the core is TypeScript, run through tsx as bin/switchyard.mjs runs it.
-import { register } from 'tsx/esm/api';
+// The core process entry (main forks it as a utilityProcess): the bundle dist/electron/core-process.mjs
+// when it is up to date or the sources are not shipped, else core-process.ts through tsx.
+import { chooseBundleOrSources } from '../bin/bundle-freshness.mjs';
 
-register();
-await import('./core-process.ts');
+const run = chooseBundleOrSources({ source: 'electron/core-process.ts', bundle: 'dist/electron/core-process.mjs', bundleDir: 'dist/electron', build: 'npm run build:electron' });
+if (run.error) throw new Error(run.error);
+if (run.sources) (await import('tsx/esm/api')).register();
+await import(run.url);

@@ -19,42 +19,42 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
+export const root = fileURLToPath(new URL('../', import.meta.url));
 export const outDir = path.join(root, 'dist', 'core');
 
 /** Packages with native .node binaries cannot be bundled; the optional ws accelerators may be absent. */
-const external = ['better-sqlite3', 'bufferutil', 'utf-8-validate'];
+export const external = ['better-sqlite3', 'bufferutil', 'utf-8-validate'];
 
 /**
  * Source files that find things next to themselves (`new URL('../../renderer/dist', import.meta.url)`)
  * keep doing so: their import.meta.url becomes the source file's own URL, computed relative to the
- * bundle so the checkout can move. Every output file sits directly in outDir, so one relative path fits.
+ * bundle so the checkout can move. Every output file sits directly in `bundleDir`, so one relative path
+ * fits. `filter` picks the first-party sources (a path regexp).
  */
-const sourceRelativeImportMeta = {
-  name: 'source-relative-import-meta-url',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]core[\\/].*\.ts$/ }, async (args) => {
-      let contents = await readFile(args.path, 'utf8');
-      if (contents.includes('import.meta.url')) {
-        const fromBundle = path.relative(outDir, args.path).split(path.sep).join('/');
-        contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
-      }
-      return { contents, loader: 'ts' };
-    });
-  },
-};
+export function sourceRelativeImportMeta(bundleDir, filter) {
+  return {
+    name: 'source-relative-import-meta-url',
+    setup(build) {
+      build.onLoad({ filter }, async (args) => {
+        let contents = await readFile(args.path, 'utf8');
+        if (contents.includes('import.meta.url')) {
+          const fromBundle = path.relative(bundleDir, args.path).split(path.sep).join('/');
+          contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
+        }
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
 
-export async function buildCore() {
-  // Recorded before reading any input: an edit made while the build runs leaves the bundle stale.
-  const startedAt = Date.now();
-  // Built beside the old bundle (same depth, so the relative paths above hold) and swapped in by rename, so
-  // a switchyard starting meanwhile finds the old bundle, the new one or none (and runs the sources).
-  const staging = `${outDir}.${process.pid}`;
-  await rm(staging, { recursive: true, force: true });
-  /** @type {import('esbuild').BuildOptions} */
-  const options = {
+/**
+ * The options every Switchyard bundle shares (the core's, the desktop app's): ESM for Node 20, chunks
+ * beside the entries, lightly minified ASCII. `staging` is where esbuild writes.
+ * @returns {import('esbuild').BuildOptions}
+ */
+export function bundleOptions(staging) {
+  return {
     absWorkingDir: root,
-    entryPoints: { cli: 'core/cli.ts' },
     outdir: staging,
     bundle: true,
     splitting: true,
@@ -78,9 +78,21 @@ export async function buildCore() {
     logLevel: 'warning',
     // Bundled CommonJS dependencies call require() for Node built-ins.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    plugins: [sourceRelativeImportMeta],
   };
-  const result = await esbuild.build(options).catch(async (err) => {
+}
+
+/**
+ * Builds into `bundleDir` with `options` (added to bundleOptions) and writes its build-info.json: the
+ * inputs and the time the build started, which bin/bundle-freshness.mjs compares with the inputs' times.
+ */
+export async function buildBundle(bundleDir, options) {
+  // Recorded before reading any input: an edit made while the build runs leaves the bundle stale.
+  const startedAt = Date.now();
+  // Built beside the old bundle (same depth, so the relative paths above hold) and swapped in by rename, so
+  // a process starting meanwhile finds the old bundle, the new one or none (and runs the sources).
+  const staging = `${bundleDir}.${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  const result = await esbuild.build({ ...bundleOptions(staging), ...options }).catch(async (err) => {
     await rm(staging, { recursive: true, force: true });
     throw err;
   });
@@ -88,13 +100,20 @@ export async function buildCore() {
   // package-lock.json changes when a dependency is installed or updated.
   inputs.push('package-lock.json');
   await writeFile(path.join(staging, 'build-info.json'), JSON.stringify({ startedAt, inputs }, null, 1));
-  const old = `${outDir}.old.${process.pid}`;
-  await rename(outDir, old).catch((err) => {
+  const old = `${bundleDir}.old.${process.pid}`;
+  await rename(bundleDir, old).catch((err) => {
     if (err.code !== 'ENOENT') throw err;
   });
-  await rename(staging, outDir);
+  await rename(staging, bundleDir);
   await rm(old, { recursive: true, force: true });
-  return { startedAt, inputs, outputs: Object.keys(result.metafile.outputs) };
+  return { startedAt, inputs, outputs: Object.keys(result.metafile.outputs), metafile: result.metafile };
+}
+
+export function buildCore() {
+  return buildBundle(outDir, {
+    entryPoints: { cli: 'core/cli.ts' },
+    plugins: [sourceRelativeImportMeta(outDir, /[\\/]core[\\/].*\.ts$/)],
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
