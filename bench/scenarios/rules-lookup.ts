@@ -6,12 +6,30 @@
  *   the same holders, one new connection at a time ─▶ server: LinuxProcessLookup.lookup, timed
  *
  * Each holder opens and closes its new connections one after another, so descriptor numbers are reused
- * as a browser's are.
+ * as a browser's are. The same holders then do it again for each way of finding the socket: first the one
+ * LinuxProcessLookup uses by default here (netlink sock_diag when its addon is built), then /proc/net/tcp
+ * for comparison.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { LinuxProcessLookup } from '../../core/route/process/linux.js';
+import { LinuxProcessLookup, type SocketSearch } from '../../core/route/process/linux.js';
+
+/** One way of finding the client's socket, measured over the holders' new connections. */
+export interface LookupPathRun {
+  search: SocketSearch;
+  lookups: number;
+  /** Lookups that named a process other than the holder that connected, or none. */
+  wrong: number;
+  firstMs: number;
+  ms: { p50: number; p99: number; max: number; mean: number };
+  /** The two halves of each lookup: finding the client's socket (sock_diag or the table), then its owner in /proc/<pid>/fd. */
+  socketMs: { p50: number; p99: number };
+  ownerMs: { p50: number; p99: number };
+  /** Netlink queries or table passes made. */
+  searches: number;
+  linksRead: number;
+}
 
 export interface LookupRun {
   /** Whether the run had a network namespace of its own. */
@@ -19,16 +37,8 @@ export interface LookupRun {
   /** Lines in /proc/net/tcp when measuring: every TCP socket of the namespace, TIME_WAIT included. */
   tableSockets: number;
   heldConnections: number;
-  lookups: number;
-  /** Lookups that named a process other than the holder that connected, or none. */
-  wrong: number;
-  firstMs: number;
-  ms: { p50: number; p99: number; max: number; mean: number };
-  /** The two halves of each lookup: finding the socket in the kernel's table, then its owner in /proc/<pid>/fd. */
-  tableMs: { p50: number; p99: number };
-  ownerMs: { p50: number; p99: number };
-  passes: number;
-  linksRead: number;
+  /** The search in use first, then /proc/net/tcp (only that one when the addon is not built). */
+  paths: LookupPathRun[];
 }
 
 const quantiles = (xs: number[]) => {
@@ -46,7 +56,9 @@ for (let i = 0; i < held; i++) {
   s.on('error', () => process.exit(2));
   keep.push(s);
 }
-process.stdin.once('data', async () => {
+let round = 0;
+process.stdin.on('data', async () => {
+  const r = ++round;
   for (let i = 0; i < fresh; i++) {
     await new Promise((resolve) => {
       const s = net.connect(port, '127.0.0.1');
@@ -55,7 +67,7 @@ process.stdin.once('data', async () => {
       s.resume();
     });
   }
-  console.log('DONE');
+  console.log('DONE ' + r);
 });
 `;
 
@@ -70,18 +82,27 @@ function startHolder(port: number, held: number, fresh: number): { child: ChildP
   return { child, line: (text) => new Promise((resolve) => (out.includes(text) ? resolve() : waiting.push({ text, resolve }))) };
 }
 
-export async function runLookup(ownNetns: boolean, heldTotal = 500, freshPerHolder = 150): Promise<LookupRun> {
-  const lookup = new LinuxProcessLookup();
-  // Time the halves too, by wrapping them on this instance (the bench's instrument, not the product's).
-  const tableTimes: number[] = [];
+/** A lookup with its two halves timed, by wrapping them on this instance (the bench's instrument, not the product's). */
+function timedLookup(lookup: LinuxProcessLookup): { socketTimes: number[]; ownerTimes: number[] } {
+  const socketTimes: number[] = [];
   const ownerTimes: number[] = [];
-  const find = lookup.tcp.find.bind(lookup.tcp);
-  lookup.tcp.find = async (local, remotePort) => {
+  const timeAsync = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A) => {
     const t = performance.now();
-    const found = await find(local, remotePort);
-    tableTimes.push(performance.now() - t);
-    return found;
+    const r = await fn(...a);
+    socketTimes.push(performance.now() - t);
+    return r;
   };
+  if (lookup.sockDiag) {
+    const find = lookup.sockDiag.find.bind(lookup.sockDiag);
+    lookup.sockDiag.find = (...a) => {
+      const t = performance.now();
+      const r = find(...a);
+      socketTimes.push(performance.now() - t);
+      return r;
+    };
+  }
+  lookup.tcp.find = timeAsync(lookup.tcp.find.bind(lookup.tcp));
+  lookup.tcp6.find = timeAsync(lookup.tcp6.find.bind(lookup.tcp6));
   const owner = lookup.owners.find.bind(lookup.owners);
   lookup.owners.find = (inode, uid) => {
     const t = performance.now();
@@ -89,15 +110,21 @@ export async function runLookup(ownNetns: boolean, heldTotal = 500, freshPerHold
     ownerTimes.push(performance.now() - t);
     return pid;
   };
-  const times: number[] = [];
-  const pids: number[] = [];
-  let measuring = false;
+  return { socketTimes, ownerTimes };
+}
+
+export async function runLookup(ownNetns: boolean, heldTotal = 500, freshPerHolder = 150): Promise<LookupRun> {
+  const inUse = new LinuxProcessLookup();
+  const lookups = inUse.search === 'proc' ? [inUse] : [inUse, new LinuxProcessLookup({ sockDiag: null })];
+  let current: { lookup: LinuxProcessLookup; times: number[]; pids: number[] } | undefined;
   let accepted = 0;
   const server = net.createServer((s) => {
     accepted++;
-    if (!measuring) return; // a held connection: left open
+    if (!current) return; // a held connection: left open
+    const { lookup, times, pids } = current;
     const client = { address: s.remoteAddress!, port: s.remotePort! };
     const started = performance.now();
+    // As the router asks today: the client's end and our port (our address is not passed).
     void lookup.lookup(client, port).then((info) => {
       times.push(performance.now() - started);
       pids.push(info?.pid ?? -1);
@@ -112,27 +139,34 @@ export async function runLookup(ownNetns: boolean, heldTotal = 500, freshPerHold
     await Promise.all(holders.map((h) => h.line('READY')));
     while (accepted < heldTotal) await new Promise((r) => setTimeout(r, 10));
     const tableSockets = fs.readFileSync('/proc/net/tcp', 'latin1').trim().split('\n').length - 1;
-    measuring = true;
-    for (const h of holders) h.child.stdin!.write('go\n');
-    await Promise.all(holders.map((h) => h.line('DONE')));
-    while (times.length < 2 * freshPerHolder) await new Promise((r) => setTimeout(r, 10));
     const ids = new Set(holders.map((h) => h.child.pid));
-    const q = quantiles(times);
-    const tq = quantiles(tableTimes);
-    const oq = quantiles(ownerTimes);
-    return {
-      ownNetns,
-      tableSockets,
-      heldConnections: heldTotal,
-      lookups: times.length,
-      wrong: pids.filter((p) => !ids.has(p)).length,
-      firstMs: times[0]!,
-      ms: { p50: q(0.5), p99: q(0.99), max: q(1), mean: times.reduce((a, b) => a + b, 0) / times.length },
-      tableMs: { p50: tq(0.5), p99: tq(0.99) },
-      ownerMs: { p50: oq(0.5), p99: oq(0.99) },
-      passes: lookup.tcp.passes + lookup.tcp6.passes,
-      linksRead: lookup.owners.linksRead,
-    };
+    const paths: LookupPathRun[] = [];
+    for (const [i, lookup] of lookups.entries()) {
+      const search = lookup.search;
+      const { socketTimes, ownerTimes } = timedLookup(lookup);
+      const times: number[] = [];
+      const pids: number[] = [];
+      current = { lookup, times, pids };
+      for (const h of holders) h.child.stdin!.write('go\n');
+      await Promise.all(holders.map((h) => h.line(`DONE ${i + 1}`)));
+      while (times.length < 2 * freshPerHolder) await new Promise((r) => setTimeout(r, 10));
+      current = undefined;
+      const q = quantiles(times);
+      const sq = quantiles(socketTimes);
+      const oq = quantiles(ownerTimes);
+      paths.push({
+        search,
+        lookups: times.length,
+        wrong: pids.filter((p) => !ids.has(p)).length,
+        firstMs: times[0]!,
+        ms: { p50: q(0.5), p99: q(0.99), max: q(1), mean: times.reduce((a, b) => a + b, 0) / times.length },
+        socketMs: { p50: sq(0.5), p99: sq(0.99) },
+        ownerMs: { p50: oq(0.5), p99: oq(0.99) },
+        searches: lookup.socketSearches,
+        linksRead: lookup.owners.linksRead,
+      });
+    }
+    return { ownNetns, tableSockets, heldConnections: heldTotal, paths };
   } finally {
     for (const h of holders) h.child.kill('SIGKILL');
     server.close();
