@@ -1,3 +1,4 @@
+// @ts-check
 // Whether an esbuild bundle (dist/core by scripts/build-core.mjs, dist/electron by scripts/build-electron.mjs)
 // may run instead of the TypeScript sources: shared by bin/switchyard.mjs and the Electron entries.
 //
@@ -11,8 +12,12 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 /**
  * Why the bundle in `bundleDir` (relative to the package root, e.g. 'dist/core') cannot be used, or
  * undefined when it is up to date. `build` is the command that rebuilds it, named in the answer.
+ * @param {string} bundleDir
+ * @param {string} build
+ * @returns {string | undefined}
  */
 export function bundleProblem(bundleDir, build) {
+  /** @type {{ startedAt: number, inputs: string[] }} */
   let info;
   try {
     info = JSON.parse(readFileSync(`${root}${bundleDir}/build-info.json`, 'utf8'));
@@ -36,6 +41,8 @@ export function bundleProblem(bundleDir, build) {
  * both relative to the package root, and whether the sources need tsx. The bundle when it is up to date;
  * the bundle also when the sources are not there (the packaged app ships only the bundle, whose inputs
  * are then gone); else the sources. SWITCHYARD_BUILT=1 asks for the bundle or an error, =0 for the sources.
+ * @param {{ source: string, bundle: string, bundleDir: string, build: string, env?: NodeJS.ProcessEnv }} program
+ * @returns {{ url: string, sources: boolean, problem?: string, error?: undefined } | { error: string, url?: undefined, sources?: undefined }}
  */
 export function chooseBundleOrSources({ source, bundle, bundleDir, build, env = process.env }) {
   const sourcesThere = existsSync(root + source);

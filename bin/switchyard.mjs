@@ -19,7 +19,7 @@ if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size') || a.sta
 }
 
 const run = chooseBundleOrSources({ source: 'core/cli.ts', bundle: 'dist/core/cli.mjs', bundleDir: 'dist/core', build: 'npm run build:core' });
-if (run.error) {
+if (run.error !== undefined) {
   process.stderr.write(`switchyard: ${run.error}\n`);
   process.exit(1);
 }

@@ -3,6 +3,6 @@
 import { chooseBundleOrSources } from '../bin/bundle-freshness.mjs';
 
 const run = chooseBundleOrSources({ source: 'electron/core-process.ts', bundle: 'dist/electron/core-process.mjs', bundleDir: 'dist/electron', build: 'npm run build:electron' });
-if (run.error) throw new Error(run.error);
+if (run.error !== undefined) throw new Error(run.error);
 if (run.sources) (await import('tsx/esm/api')).register();
 await import(run.url);

@@ -22,6 +22,8 @@ import { AppWindows } from './windows.js';
  * Electron. Order matters: the single-instance lock and the deep-link handlers come before `ready`.
  */
 
+// The package root, from the sources and from dist/electron/main.mjs alike: scripts/build-electron.mjs
+// keeps import.meta.url this file's own URL in the bundle.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESOURCES = path.join(ROOT, 'resources');
 const ENTRY = path.join(ROOT, 'electron', 'entry.mjs');
