@@ -12,8 +12,12 @@ interface ProcessFds {
   uid: number | undefined;
 }
 
-/** What a scan of a process reads: new descriptors (and stale ones), or all the others it already knew. */
-type ScanMode = 'fresh' | 'known';
+/**
+ * What a scan of a process reads: `likely`, only where a new socket usually lands (freed descriptors, the
+ * numbers just past the highest known), without listing the directory; `fresh`, every new or freed
+ * descriptor the listing shows; `known`, all the others it already knew.
+ */
+type ScanMode = 'likely' | 'fresh' | 'known';
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
 const HOT_PIDS = 8;
@@ -22,7 +26,9 @@ const HOT_PIDS = 8;
  * Which process holds a socket, by inode. Reading every /proc/<pid>/fd link for every connection would
  * cost milliseconds, so what was read is kept (pid → fd → inode, inode → pid) and a miss re-reads as
  * little as it can, cheapest first:
- * 1. the processes that owned recent connections (a browser opens many), only their new or freed descriptors;
+ * 1. the processes that owned recent connections (a browser opens many): first where a new socket usually
+ *    lands in each, then their new or freed descriptors (listing a busy process's descriptors costs far more
+ *    than the few links of the first step, so no recent owner is listed before all were tried that way);
  * 2. every other process of the socket's user, the same way (a process never seen is all new);
  * 3. every process of that user, re-reading the descriptors it already knew (numbers reused since).
  */
@@ -39,10 +45,11 @@ export class SocketOwners {
   find(inode: number, uid?: number): number | undefined {
     const known = this.byInode.get(inode);
     if (known) return this.touch(known.pid);
+    for (const pid of this.hot) if (this.scan(pid, 'likely', inode)) return this.touch(pid);
     for (const pid of this.hot) if (this.scan(pid, 'fresh', inode)) return this.touch(pid);
     const pids = this.listPids().filter((pid) => this.ownedBy(pid, uid));
     const hot = new Set(this.hot);
-    for (const pid of pids) if (!hot.has(pid) && this.scan(pid, 'fresh', inode)) return this.touch(pid);
+    for (const pid of pids) if (!hot.has(pid) && (this.scan(pid, 'likely', inode) || this.scan(pid, 'fresh', inode))) return this.touch(pid);
     for (const pid of pids) if (this.scan(pid, 'known', inode)) return this.touch(pid);
     return undefined;
   }
@@ -109,7 +116,8 @@ export class SocketOwners {
     const e = this.entry(pid);
     // Cheapest first, without listing a directory that may hold thousands: the descriptors whose socket
     // closed (reused by the kernel first), then the numbers just past the highest known.
-    if (mode === 'fresh' && e.fds.size > 0) {
+    if (mode === 'likely') {
+      if (e.fds.size === 0) return false;
       for (const fd of [...e.stale.keys()]) if (this.readFd(pid, e, dir, fd) === target) return true;
       let top = -1;
       for (const fd of e.fds.keys()) top = Math.max(top, Number(fd));
@@ -118,6 +126,7 @@ export class SocketOwners {
         if (inode === target) return true;
         if (inode === undefined) break;
       }
+      return false;
     }
     let names: string[];
     try {
