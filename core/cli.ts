@@ -4,14 +4,10 @@ import { Command, Option } from 'commander';
 import { loadProfileFile } from './config/load.js';
 import { LOG_LEVELS, type LogLevel, type Profile } from './config/types.js';
 import { createProtocolRegistry } from './protocol/index.js';
-import type { ProtocolRegistry } from './protocol/registry.js';
 import type { FetchOptions } from './subscription/fetch.js';
-import type { SubscriptionService } from './subscription/refresh.js';
-import type { Store } from './store/index.js';
-import type { ProbeHistoryStore } from './probe/history.js';
-import type { AppPoliciesOptions } from './route/app-policies.js';
+import { openRunData } from './run-data.js';
 import { Engine } from './engine.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { ConfigError } from './adapter/errors.js';
 import { formatHostPort } from './config/settings.js';
 // The log hub alone, not the API index: the controller is imported by the engine only when it starts one.
@@ -47,6 +43,7 @@ async function run(opts: { config: string; logLevel?: LogLevel; dataDir?: string
     profileDir: path.dirname(path.resolve(opts.config)),
     probe: data && { history: data.history },
     apps: data?.apps,
+    stored: data?.stored,
     controller: { logs, subscriptions: data?.subscriptions },
   });
   const { mixed, controller } = await engine.start();
@@ -85,30 +82,6 @@ async function run(opts: { config: string; logLevel?: LogLevel; dataDir?: string
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-}
-
-interface RunData {
-  store: Store;
-  history: ProbeHistoryStore;
-  subscriptions: SubscriptionService;
-  apps: AppPoliciesOptions;
-}
-
-/** Whether per-app tracking (a process lookup per connection) is on: the user's choice, kept in the store. */
-const APP_TRACKING_SETTING = 'apps.tracking';
-
-async function openRunData(dataDir: string, registry: ProtocolRegistry, logger: Logger, proxy: () => FetchOptions['socksProxy']): Promise<RunData> {
-  const { openStore } = await import('./store/index.js');
-  const { ProbeRepository } = await import('./store/probes.js');
-  const { SubscriptionService } = await import('./subscription/refresh.js');
-  const { AppRepository } = await import('./store/apps.js');
-  const store = openStore(dataDir);
-  const apps: AppPoliciesOptions = {
-    store: new AppRepository(store.db),
-    track: store.settings.get<boolean>(APP_TRACKING_SETTING) === true,
-    onTrackingChange: (on) => store.settings.set(APP_TRACKING_SETTING, on),
-  };
-  return { store, history: new ProbeRepository(store.db), subscriptions: new SubscriptionService({ store, registry, logger, localProxy: proxy }), apps };
 }
 
 /** The mixed port as a SOCKS5 proxy for our own downloads: loopback for a wildcard bind, the profile's first credential. */

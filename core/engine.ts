@@ -20,6 +20,7 @@ import { createEngineProbes, type EngineProbeOptions, type Probes, type ProbeSch
 import type { Controller, ControllerAddress, ControllerOptions } from './api/index.js';
 import { ProxyProviders, type ProviderDeps } from './subscription/providers.js';
 import { ProviderPoolFeeder } from './subscription/providers-pools.js';
+import { StoredProviders, type StoredProvidersDeps } from './subscription/stored-providers.js';
 
 export interface EngineOptions {
   logger?: Logger;
@@ -40,6 +41,8 @@ export interface EngineOptions {
   providerFetch?: ProviderDeps['fetch'];
   /** Per-app policies: the store for the app list (memory without one), whether to look up every connection's process. */
   apps?: RoutingOptions;
+  /** The app's stored subscriptions and servers, run as providers (core/subscription/stored-providers.ts). */
+  stored?: Pick<StoredProvidersDeps, 'store' | 'refreshSubscription'>;
 }
 
 /** Clash's name for the selector used in `mode: global`. */
@@ -66,6 +69,8 @@ export class Engine {
   readonly apps: AppPolicies;
   /** The profile's proxy-providers; their proxies join the pools that `use:` them at start(). */
   readonly providers: ProxyProviders;
+  /** The stored subscriptions and servers, as providers, when the engine was given a store. */
+  readonly stored?: StoredProviders;
   /** Running while the profile has `external-controller`. */
   controller?: Controller;
   private mode: Profile['mode'];
@@ -94,6 +99,9 @@ export class Engine {
     const ownGlobal = profile.proxyGroups.some((g) => g.name === GLOBAL_GROUP) ? undefined : this.pools.get(GLOBAL_GROUP);
     const feeder = new ProviderPoolFeeder({ profile, pools: this.pools, outbounds: this.outbounds, providers: this.providers, globalPool: ownGlobal });
     this.providers.onChange(() => feeder.apply());
+    if (options.stored) {
+      this.stored = new StoredProviders({ ...options.stored, providers: this.providers, profileProxies: profile.proxies, logger: this.logger });
+    }
     ({ probes: this.probes, scheduler: this.probeScheduler } = createEngineProbes(
       { profile, pools: this.pools, outbounds: this.outbounds, stats: this.stats, clock: options.clock, logger: this.logger },
       options.probe,
@@ -182,6 +190,7 @@ export class Engine {
   async start(): Promise<{ mixed: BoundAddress; controller?: ControllerAddress }> {
     this.stats.start();
     await this.providers.start();
+    this.stored?.start();
     const mixed = await this.inbound.start();
     this.probeScheduler.start();
     this.apps.start();
@@ -197,6 +206,7 @@ export class Engine {
   async stop(): Promise<void> {
     this.probeScheduler.stop();
     this.providers.stop();
+    this.stored?.stop();
     await this.controller?.close();
     const closing = this.inbound.close();
     this.tracker.closeAll();

@@ -5,12 +5,10 @@ import { ConfigError } from '../core/adapter/errors.js';
 import { loadProfileFile } from '../core/config/load.js';
 import { Engine } from '../core/engine.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import type { ProbeHistoryStore } from '../core/probe/history.js';
 import { createProtocolRegistry } from '../core/protocol/index.js';
 import type { ProtocolRegistry } from '../core/protocol/registry.js';
-import type { Store } from '../core/store/index.js';
+import { openRunData, type RunData } from '../core/run-data.js';
 import type { FetchOptions } from '../core/subscription/fetch.js';
-import type { SubscriptionService } from '../core/subscription/refresh.js';
 import type { CoreInfo, CoreToMain } from './core-messages.js';
 
 export interface CoreHostOptions {
@@ -26,26 +24,16 @@ export interface RunningCore {
   stop(): Promise<void>;
 }
 
-interface StoredData {
-  store: Store;
-  history: ProbeHistoryStore;
-  subscriptions: SubscriptionService;
-}
-
 /**
- * The store as `switchyard run --data-dir` opens it (core/cli.ts). better-sqlite3 is native: a build for
- * another ABI (Node's, in an unpackaged Electron) does not load, and the core then runs without storing
+ * The store as `switchyard run --data-dir` opens it (core/run-data.ts). better-sqlite3 is native: a build
+ * for another ABI (Node's, in an unpackaged Electron) does not load, and the core then runs without storing
  * anything rather than not at all.
  */
-async function openStoredData(dataDir: string, registry: ProtocolRegistry, logger: Logger, localProxy: () => FetchOptions['socksProxy']): Promise<StoredData | undefined> {
+async function openStoredData(dataDir: string, registry: ProtocolRegistry, logger: Logger, localProxy: () => FetchOptions['socksProxy']): Promise<RunData | undefined> {
   try {
-    const { openStore } = await import('../core/store/index.js');
-    const { ProbeRepository } = await import('../core/store/probes.js');
-    const { SubscriptionService } = await import('../core/subscription/refresh.js');
-    const store = openStore(dataDir);
-    return { store, history: new ProbeRepository(store.db), subscriptions: new SubscriptionService({ store, registry, logger, localProxy }) };
+    return await openRunData(dataDir, registry, logger, localProxy);
   } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'the data store did not open: subscriptions and probe history are off for this run');
+    logger.warn({ err: (err as Error).message }, 'the data store did not open: subscriptions, stored servers and probe history are off for this run');
     return undefined;
   }
 }
@@ -78,6 +66,8 @@ export async function startCoreHost(options: CoreHostOptions): Promise<RunningCo
       dataDir: options.dataDir,
       profileDir: path.dirname(path.resolve(options.profilePath)),
       probe: data && { history: data.history },
+      apps: data?.apps,
+      stored: data?.stored,
       controller: { host: '127.0.0.1', port: 0, secret, logs, subscriptions: data?.subscriptions, ...(options.uiDir ? { uiDir: options.uiDir } : {}) },
     },
   );

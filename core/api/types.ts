@@ -1,3 +1,4 @@
+import type { StoredProviders } from '../subscription/stored-providers.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Outbound } from '../adapter/outbound.js';
 import type { ProbeService } from '../adapter/prober.js';
@@ -28,6 +29,8 @@ export interface ControllerEngine {
   readonly inbound: { readonly address?: { host: string; port: number } };
   /** The profile's proxy-providers (GET/PUT /providers/proxies); absent in engines without any. */
   readonly providers?: Pick<ProxyProviders, 'list' | 'get' | 'refresh'>;
+  /** The stored subscriptions and servers running as providers; absent without a store. */
+  readonly stored?: Pick<StoredProviders, 'sync' | 'outboundName'>;
 }
 
 /** What every route handler may use. */

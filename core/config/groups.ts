@@ -10,6 +10,7 @@ const groupSchema = z.object({
   type: oneOf(GROUP_TYPES),
   proxies: stringList('a list of proxy or group names').optional(),
   use: stringList('a list of provider names').optional(),
+  'include-all-providers': bool().optional(),
   backup: stringList('a list of proxy or group names').optional(),
   strategy: oneOf(STRATEGY_NAMES).optional(),
   url: httpUrl().optional(),
@@ -55,6 +56,7 @@ export function readGroups(list: readonly unknown[], issues: IssueCollector): { 
       type: g.type,
       proxies: g.proxies ?? [],
       use: g.use ?? [],
+      includeAllProviders: g['include-all-providers'],
       backup: g.backup ?? [],
       strategy: g.type === 'load-balance' ? (g.strategy ?? 'round-robin') : undefined,
       url: g.url,
@@ -72,8 +74,8 @@ export function readGroups(list: readonly unknown[], issues: IssueCollector): { 
       unknown.strategy = g.strategy;
     }
     if (Object.keys(unknown).length) group.extra = unknown;
-    if (group.proxies.length === 0 && group.use.length === 0) {
-      issues.error(path, 'expected at least one member in proxies or use, got neither');
+    if (group.proxies.length === 0 && group.use.length === 0 && !group.includeAllProviders) {
+      issues.error(path, 'expected at least one member in proxies or use (or include-all-providers: true), got none');
       return;
     }
     groups.push({ group, path });
@@ -85,6 +87,7 @@ export function writeGroup(g: GroupConfig): Mapping {
   const lists: Mapping = {};
   if (g.proxies.length) lists.proxies = g.proxies;
   if (g.use.length) lists.use = g.use;
+  if (g.includeAllProviders !== undefined) lists['include-all-providers'] = g.includeAllProviders;
   if (g.backup.length) lists.backup = g.backup;
   const settings = compact({
     strategy: g.strategy,

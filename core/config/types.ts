@@ -101,6 +101,11 @@ export interface GroupConfig {
   proxies: string[];
   /** Provider names whose proxies join the group. */
   use: string[];
+  /**
+   * mihomo's `include-all-providers`: every provider's proxies join too, after those of `use` — the
+   * profile's and the subscriptions and servers the app stores (so a desktop pool follows what the user adds).
+   */
+  includeAllProviders?: boolean;
   /** Used only while every primary member is down. */
   backup: string[];
   /** Only for load-balance (default round-robin); url-test and fallback imply theirs. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { databasePath, openDatabase, type OpenOptions } from './database.js';
+import { StoreChanges } from './changes.js';
 import { ServerRepository } from './servers.js';
 import { SettingsRepository } from './settings.js';
 import { SubscriptionRepository } from './subscriptions.js';
@@ -9,11 +10,14 @@ export class Store {
   readonly servers: ServerRepository;
   readonly settings: SettingsRepository;
   readonly subscriptions: SubscriptionRepository;
+  /** Fires after each write to servers or subscriptions. */
+  readonly changes = new StoreChanges();
 
   constructor(readonly db: Database.Database) {
-    this.servers = new ServerRepository(db);
+    const changed = () => this.changes.notify();
+    this.servers = new ServerRepository(db, changed);
     this.settings = new SettingsRepository(db);
-    this.subscriptions = new SubscriptionRepository(db);
+    this.subscriptions = new SubscriptionRepository(db, changed);
   }
 
   close(): void {
@@ -25,6 +29,7 @@ export function openStore(dataDir: string, options?: OpenOptions): Store {
   return new Store(openDatabase(databasePath(dataDir), options));
 }
 
+export { StoreChanges } from './changes.js';
 export { StoreError, openDatabase, databasePath } from './database.js';
 export type { ServerRecord, ServerInput } from './servers.js';
 export type { SubscriptionRecord, SubscriptionInput, SubscriptionPatch, SubscriptionHeaderInfo } from './subscriptions.js';

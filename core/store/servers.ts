@@ -58,7 +58,10 @@ export class ServerRepository {
   private readonly listBySub;
   private readonly listManual;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly changed: () => void = () => {},
+  ) {
     // ON CONFLICT keeps enabled, weight and created_at: the user's choices survive a refresh.
     this.upsertStmt = db.prepare(`
       INSERT INTO servers (id, subscription_id, name, type, config, link, unsupported_reason, position, created_at, updated_at)
@@ -109,6 +112,7 @@ export class ServerRepository {
       const del = this.db.prepare('DELETE FROM servers WHERE id = ?');
       for (const old of this.listForSubscription(subscriptionId)) if (!keep.has(old.id)) del.run(old.id);
     })();
+    this.changed();
   }
 
   /** Adds (or updates) servers the user added by hand, after the ones already there. */
@@ -119,17 +123,23 @@ export class ServerRepository {
         this.upsertStmt.run({ id: s.id, subscriptionId: null, name: s.name, type: s.type, config: JSON.stringify(s.config), link: s.link ?? null, unsupportedReason: s.unsupportedReason ?? null, position: position++, now });
       }
     })();
+    this.changed();
   }
 
   setEnabled(id: string, enabled: boolean): boolean {
-    return this.db.prepare('UPDATE servers SET enabled = ? WHERE id = ?').run(enabled ? 1 : 0, id).changes === 1;
+    return this.report(this.db.prepare('UPDATE servers SET enabled = ? WHERE id = ?').run(enabled ? 1 : 0, id).changes === 1);
   }
 
   setWeight(id: string, weight: number): boolean {
-    return this.db.prepare('UPDATE servers SET weight = ? WHERE id = ?').run(weight, id).changes === 1;
+    return this.report(this.db.prepare('UPDATE servers SET weight = ? WHERE id = ?').run(weight, id).changes === 1);
   }
 
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM servers WHERE id = ?').run(id).changes === 1;
+    return this.report(this.db.prepare('DELETE FROM servers WHERE id = ?').run(id).changes === 1);
+  }
+
+  private report(changed: boolean): boolean {
+    if (changed) this.changed();
+    return changed;
   }
 }

@@ -88,7 +88,10 @@ const fromRow = (r: Row): SubscriptionRecord => ({
 
 /** The `subscriptions` table (migration v1). Deleting a subscription deletes its servers (ON DELETE CASCADE). */
 export class SubscriptionRepository {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly changed: () => void = () => {},
+  ) {}
 
   list(): SubscriptionRecord[] {
     return (this.db.prepare('SELECT * FROM subscriptions ORDER BY created_at, rowid').all() as Row[]).map(fromRow);
@@ -121,6 +124,7 @@ export class SubscriptionRepository {
         enabled: input.enabled === false ? 0 : 1,
         now,
       });
+    this.changed();
     return this.get(id)!;
   }
 
@@ -142,7 +146,7 @@ export class SubscriptionRepository {
       sets.push(`${column} = @${key}`);
       values[key] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
     }
-    if (sets.length) this.db.prepare(`UPDATE subscriptions SET ${sets.join(', ')} WHERE id = @id`).run(values);
+    if (sets.length && this.db.prepare(`UPDATE subscriptions SET ${sets.join(', ')} WHERE id = @id`).run(values).changes) this.changed();
     return this.get(id);
   }
 
@@ -158,7 +162,9 @@ export class SubscriptionRepository {
   }
 
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM subscriptions WHERE id = ?').run(id).changes === 1;
+    const deleted = this.db.prepare('DELETE FROM subscriptions WHERE id = ?').run(id).changes === 1;
+    if (deleted) this.changed();
+    return deleted;
   }
 
   /**
@@ -183,10 +189,12 @@ export class SubscriptionRepository {
         // INTEGER column: a fractional header (0.5 h) is kept as whole hours, at least 1.
         updateIntervalH: info.updateIntervalH === undefined ? null : Math.max(1, Math.round(info.updateIntervalH)),
       });
+    this.changed();
   }
 
   /** A fetch that failed or gave nothing usable: last_success_at and the header values stay as they were. */
   recordFailure(id: string, error: string, at = Date.now()): void {
     this.db.prepare('UPDATE subscriptions SET last_fetch_at = ?, last_error = ? WHERE id = ?').run(at, error, id);
+    this.changed();
   }
 }

@@ -16,7 +16,8 @@ export interface ProviderPoolDeps {
 /**
  * Feeds provider proxies into the pools that `use:` them, the Clash way: a group's members are its
  * `proxies:` followed by each used provider's proxies, in `use:` order. Call apply() after every load or
- * refresh; members whose name stays keep their pool state (Pool.setMembers).
+ * refresh; members whose name stays keep their pool state (Pool.setMembers). A group with
+ * `include-all-providers` takes every provider's, the stored ones included.
  */
 export class ProviderPoolFeeder {
   /** Provider proxy names placed in `outbounds` by the previous apply(). */
@@ -38,11 +39,12 @@ export class ProviderPoolFeeder {
     for (const [name, outbound] of now) outbounds.set(name, outbound);
 
     for (const group of profile.proxyGroups) {
-      if (group.use.length === 0) continue;
+      if (group.use.length === 0 && !group.includeAllProviders) continue;
       const pool = pools.get(group.name);
       if (!pool) continue;
       const listed = group.proxies.map((name) => outbounds.get(name)).filter((o): o is Outbound => o !== undefined);
-      const provided = group.use.flatMap((name) => providers.get(name)?.proxies.map((p) => p.outbound) ?? []);
+      const used = group.includeAllProviders ? [...new Set([...group.use, ...providers.list().map((p) => p.name)])] : group.use;
+      const provided = used.flatMap((name) => providers.get(name)?.proxies.map((p) => p.outbound) ?? []);
       pool.setMembers([...listed, ...provided], weights);
     }
 

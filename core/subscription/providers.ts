@@ -29,6 +29,24 @@ export interface ProviderProxy {
   name: string;
   config: ProxyConfig;
   outbound: Outbound;
+  /** The stored server's id, for a proxy of a stored provider. */
+  key?: string;
+}
+
+/** A proxy handed to an external provider: its config and, optionally, the key it is known by elsewhere. */
+export interface ExternalProxy {
+  config: ProxyConfig;
+  key?: string;
+}
+
+/**
+ * A provider whose proxies someone else keeps (a subscription in the store): ProxyProviders neither
+ * reads nor schedules it; refresh() asks the owner, who then hands over the new list with setExternal().
+ */
+export interface ExternalSource {
+  /** mihomo's vehicleType for it ('HTTP' for a subscription, 'Inline' for servers added by hand). */
+  vehicleType: string;
+  refresh?: () => Promise<void>;
 }
 
 /** One `proxy-providers:` entry at run time. */
@@ -42,11 +60,14 @@ export class ProxyProvider {
 
   constructor(
     readonly name: string,
-    readonly config: ProviderConfig,
+    public config: ProviderConfig,
+    /** Set when the proxies come from elsewhere (setExternal), not from the config's file or URL. */
+    public external?: ExternalSource,
   ) {}
 
   /** mihomo's vehicleType. */
-  get vehicleType(): 'HTTP' | 'File' {
+  get vehicleType(): string {
+    if (this.external) return this.external.vehicleType;
     return this.config.type === 'http' ? 'HTTP' : 'File';
   }
 }
@@ -85,9 +106,10 @@ export class ProxyProviders {
 
   /** Loads every provider (in parallel), tells the listeners, then starts the interval timers. */
   async start(): Promise<void> {
-    await Promise.all(this.list().map((p) => this.load(p, true)));
+    const own = this.list().filter((p) => !p.external);
+    await Promise.all(own.map((p) => this.load(p, true)));
     if (this.providers.size) this.changed('*');
-    for (const p of this.list()) {
+    for (const p of own) {
       const interval = p.config.interval ?? 0;
       if (!(interval > 0)) continue;
       // A failure is logged by load() and leaves the proxies as they were.
@@ -101,6 +123,7 @@ export class ProxyProviders {
   refresh(name: string): Promise<void> {
     const provider = this.providers.get(name);
     if (!provider) return Promise.reject(new Error(`proxy provider ${JSON.stringify(name)} not found`));
+    if (provider.external) return provider.external.refresh?.() ?? Promise.resolve();
     const running = this.inflight.get(name);
     if (running) return running;
     const job = (async () => {
@@ -114,6 +137,54 @@ export class ProxyProviders {
     })().finally(() => this.inflight.delete(name));
     this.inflight.set(name, job);
     return job;
+  }
+
+  /**
+   * Adds or replaces a provider whose proxies are kept elsewhere (core/subscription/stored-providers.ts).
+   * Names are made unique against the others as for any provider; an unchanged proxy keeps its outbound.
+   * Listeners hear of it only when the proxy list changed. A name a profile provider holds is refused.
+   */
+  setExternal(name: string, config: ProviderConfig, source: ExternalSource, proxies: readonly ExternalProxy[], state: Pick<ProxyProvider, 'updatedAt' | 'info' | 'lastError'>): void {
+    let provider = this.providers.get(name);
+    if (provider && !provider.external) throw new Error(`proxy provider ${JSON.stringify(name)} is the profile's own`);
+    provider ??= new ProxyProvider(name, config, source);
+    this.providers.set(name, provider);
+    Object.assign(provider, { config, external: source, updatedAt: state.updatedAt, info: state.info, lastError: state.lastError });
+    const before = provider.proxies;
+    provider.proxies = this.build(
+      provider,
+      proxies.map((p) => p.config),
+      [],
+      proxies.map((p) => p.key),
+    );
+    const same = before.length === provider.proxies.length && before.every((p, i) => p === provider.proxies[i]);
+    if (same) return;
+    this.changed(name);
+    closeReplaced(before, provider.proxies);
+  }
+
+  /**
+   * Puts the external providers in this order, after the profile's own (the order `include-all-providers`
+   * takes them in); tells the listeners when it changed.
+   */
+  orderExternal(names: readonly string[]): void {
+    const own = this.list().filter((p) => !p.external);
+    const external = names.map((n) => this.providers.get(n)).filter((p): p is ProxyProvider => p?.external !== undefined);
+    const rest = this.list().filter((p) => p.external && !names.includes(p.name));
+    const next = [...own, ...external, ...rest];
+    if (next.every((p, i) => this.list()[i] === p)) return;
+    this.providers.clear();
+    for (const p of next) this.providers.set(p.name, p);
+    this.changed('*');
+  }
+
+  /** Removes an external provider; its proxies leave the pools. */
+  removeExternal(name: string): void {
+    const provider = this.providers.get(name);
+    if (!provider?.external) return;
+    this.providers.delete(name);
+    this.changed(name);
+    closeReplaced(provider.proxies, []);
   }
 
   /** Called with the provider's name ('*' after the first load) once its proxies changed. */
@@ -195,33 +266,48 @@ export class ProxyProviders {
     }
   }
 
-  /** Outbounds for the proxies; an unchanged proxy keeps its outbound, so its pool state stays with it. */
-  private build(provider: ProxyProvider, proxies: readonly ProxyConfig[], unsupported: readonly { name: string; reason: string }[]): ProviderProxy[] {
+  /**
+   * Outbounds for the proxies; an unchanged proxy keeps its outbound, so its pool state stays with it (a
+   * change of weight alone too: the weight is the pool's business, not the outbound's).
+   */
+  private build(provider: ProxyProvider, proxies: readonly ProxyConfig[], unsupported: readonly { name: string; reason: string }[], keys: readonly (string | undefined)[] = []): ProviderProxy[] {
     const unique = createNameDeduplicator();
-    for (const name of this.takenNames(provider)) unique(name);
+    const taken = new Set(this.takenNames(provider));
+    for (const name of taken) unique(name);
+    // A stored server keeps the name it runs under (`HK 2` stays `HK 2` when the other `HK` leaves):
+    // stats, probes and the user's eye follow it by name. Claimed first, so newcomers cannot take it.
+    const previousByKey = new Map(provider.proxies.flatMap((p) => (p.key === undefined ? [] : [[p.key, p.name] as const])));
+    const claimed = proxies.map((proxy, i) => {
+      const prev = keys[i] === undefined ? undefined : previousByKey.get(keys[i]!);
+      if (prev === undefined || !nameDerivedFrom(prev, proxy.name) || taken.has(prev)) return undefined;
+      taken.add(prev);
+      unique(prev);
+      return prev;
+    });
     const previous = new Map(provider.proxies.map((p) => [p.name, p]));
     const built: ProviderProxy[] = [];
     const skip = (name: string, reason: string) => this.logger.warn(`proxy-provider ${provider.name}: skipped ${JSON.stringify(name)}: ${reason}`);
     for (const u of unsupported) skip(u.name, u.reason);
-    for (const proxy of proxies) {
+    proxies.forEach((proxy, i) => {
+      const key = keys[i];
       const check = checkProxy(this.deps.registry, proxy);
       if (!('ok' in check)) {
         skip(proxy.name, check.reason);
-        continue;
+        return;
       }
-      const name = unique(proxy.name);
-      const config = { ...check.ok, name };
+      const name = claimed[i] ?? unique(proxy.name);
+      const config: ProxyConfig = { ...check.ok, name };
       const old = previous.get(name);
-      if (old && JSON.stringify(old.config) === JSON.stringify(config)) {
-        built.push(old);
-        continue;
+      if (old && old.key === key && sameServer(old.config, config)) {
+        built.push(old.config.weight === config.weight ? old : { ...old, config });
+        return;
       }
       try {
-        built.push({ name, config, outbound: this.deps.registry.get(config.type).create(config, { logger: this.logger }) });
+        built.push({ name, config, outbound: this.deps.registry.get(config.type).create(config, { logger: this.logger }), ...(key === undefined ? {} : { key }) });
       } catch (err) {
         skip(proxy.name, (err as Error).message);
       }
-    }
+    });
     return built;
   }
 
@@ -239,6 +325,16 @@ export class ProxyProviders {
       }
     }
   }
+}
+
+/** `HK` or `HK 2` for a proxy named `HK`: a name the deduplicator may have made from it. */
+function nameDerivedFrom(name: string, base: string): boolean {
+  return name === base || (name.startsWith(`${base} `) && /^\d+$/.test(name.slice(base.length + 1)));
+}
+
+/** Whether two configs describe the same outbound: everything but the weight is equal. */
+function sameServer(a: ProxyConfig, b: ProxyConfig): boolean {
+  return JSON.stringify({ ...a, weight: undefined }) === JSON.stringify({ ...b, weight: undefined });
 }
 
 /** Outbounds no longer in use are closed; the connections they carry go on until they end. */

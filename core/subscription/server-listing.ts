@@ -13,10 +13,15 @@ export interface ServerListing {
   enabled: boolean;
   weight: number;
   unsupportedReason: string | null;
+  /** The name it runs under in the engine (pools, stats, probes); null while it is not running. */
+  outbound: string | null;
 }
 
-/** Every stored server, or those of one subscription (null: the manual ones). */
-export function listServers(store: Store, subscriptionId?: string | null): ServerListing[] {
+/**
+ * Every stored server, or those of one subscription (null: the manual ones). `outboundOf` is the running
+ * engine's name for a server (StoredProviders.outboundName); without an engine every `outbound` is null.
+ */
+export function listServers(store: Store, subscriptionId?: string | null, outboundOf?: (id: string) => string | undefined): ServerListing[] {
   const names = new Map(store.subscriptions.list().map((s) => [s.id, s.name]));
   const records = subscriptionId === undefined ? store.servers.list() : store.servers.listForSubscription(subscriptionId);
   return records.map((s) => ({
@@ -30,6 +35,7 @@ export function listServers(store: Store, subscriptionId?: string | null): Serve
     enabled: s.enabled,
     weight: s.weight,
     unsupportedReason: s.unsupportedReason,
+    outbound: outboundOf?.(s.id) ?? null,
   }));
 }
 

@@ -16,6 +16,17 @@ function requireStore(api: ApiContext): Store {
   return api.requireSubscriptions().store;
 }
 
+/** The stored servers as listed, with the names they run under in this engine. */
+function listing(api: ApiContext, subscriptionId?: string | null) {
+  const stored = api.engine.stored;
+  return listServers(api.subscriptions!.store, subscriptionId, stored && ((id) => stored.outboundName(id)));
+}
+
+/** After a change: the running pools follow now, so the answer (and the next connection) sees it. */
+function applyToEngine(api: ApiContext): void {
+  api.engine.stored?.sync();
+}
+
 /** The store and the server, or a 404: without a data directory there are no servers to find. */
 function requireServer(api: ApiContext, id: string) {
   const store = api.subscriptions?.store;
@@ -32,7 +43,7 @@ export const serverRoutes: RouteTable = [
   {
     method: 'GET',
     path: '/switchyard/servers',
-    handle: ({ res, api }) => sendJson(res, 200, { servers: api.subscriptions ? listServers(api.subscriptions.store) : [] }),
+    handle: ({ res, api }) => sendJson(res, 200, { servers: api.subscriptions ? listing(api) : [] }),
   },
   {
     method: 'POST',
@@ -57,10 +68,11 @@ export const serverRoutes: RouteTable = [
       const inputs = serverInputs(null, parsed, (registry ??= createProtocolRegistry()));
       const before = new Set(store.servers.listForSubscription(null).map((s) => s.id));
       store.servers.addManual(inputs);
+      applyToEngine(api);
       const ids = new Set(inputs.map((s) => s.id));
       sendJson(res, 201, {
         added: inputs.filter((s) => !before.has(s.id)).length,
-        servers: listServers(store, null).filter((s) => ids.has(s.id)),
+        servers: listing(api, null).filter((s) => ids.has(s.id)),
         errors,
       });
     },
@@ -78,7 +90,8 @@ export const serverRoutes: RouteTable = [
       const { store } = requireServer(api, params.id!);
       if (typeof body.enabled === 'boolean') store.servers.setEnabled(params.id!, body.enabled);
       if (typeof w === 'number') store.servers.setWeight(params.id!, w);
-      sendJson(res, 200, listServers(store).find((s) => s.id === params.id)!);
+      applyToEngine(api);
+      sendJson(res, 200, listing(api).find((s) => s.id === params.id)!);
     },
   },
   {
@@ -91,6 +104,7 @@ export const serverRoutes: RouteTable = [
         throw new ApiError(409, `server ${JSON.stringify(server.name)} comes from a subscription and would return on its next refresh; disable it instead`);
       }
       store.servers.delete(params.id!);
+      applyToEngine(api);
       noContent(res);
     },
   },

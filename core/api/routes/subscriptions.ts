@@ -1,3 +1,4 @@
+import { listServers } from '../../subscription/server-listing.js';
 import type { SubscriptionInput, SubscriptionPatch } from '../../store/subscriptions.js';
 import type { SubscriptionService, SubscriptionView } from '../../subscription/refresh.js';
 import { ApiError, badField, noContent, notFound, readJsonObject, sendJson } from '../http.js';
@@ -72,6 +73,8 @@ export const subscriptionRoutes: RouteTable = [
       const input: SubscriptionInput = { ...fields, url: fields.url!, name: fields.name ?? new URL(fields.url!).hostname };
       // The first fetch runs before the answer, so the list the UI shows next already has the servers.
       const { subscription, result } = await subscriptions.add(input);
+      // Its servers join the running pools before the answer, like any change made here.
+      api.engine.stored?.sync();
       sendJson(res, 201, { subscription, result });
     },
   },
@@ -86,7 +89,9 @@ export const subscriptionRoutes: RouteTable = [
     handle: async ({ req, res, params, api }) => {
       const { subscriptions } = requireSubscription(api, params.id!);
       const patch = readSubscriptionBody(await readJsonObject(req), false);
-      sendJson(res, 200, subscriptions.update(params.id!, patch));
+      const view = subscriptions.update(params.id!, patch);
+      api.engine.stored?.sync();
+      sendJson(res, 200, view);
     },
   },
   {
@@ -94,6 +99,7 @@ export const subscriptionRoutes: RouteTable = [
     path: '/switchyard/subscriptions/:id',
     handle: ({ res, params, api }) => {
       if (!api.subscriptions?.remove(params.id!)) throw notFound('subscription', params.id!);
+      api.engine.stored?.sync();
       noContent(res);
     },
   },
@@ -104,6 +110,7 @@ export const subscriptionRoutes: RouteTable = [
       const { subscriptions } = requireSubscription(api, params.id!);
       const result = await subscriptions.refresh(params.id!);
       if (!result) throw notFound('subscription', params.id!); // deleted meanwhile
+      api.engine.stored?.sync();
       const subscription = subscriptions.get(params.id!);
       // 502: the subscription server failed us; the servers stored before stay, and the body says why.
       if (!result.ok) sendJson(res, 502, { message: `refresh failed: ${result.error}`, code: result.code, subscription });
@@ -115,7 +122,8 @@ export const subscriptionRoutes: RouteTable = [
     path: '/switchyard/subscriptions/:id/servers',
     handle: ({ res, params, api }) => {
       const { subscriptions } = requireSubscription(api, params.id!);
-      sendJson(res, 200, { servers: subscriptions.servers(params.id!) });
+      const stored = api.engine.stored;
+      sendJson(res, 200, { servers: listServers(subscriptions.store, params.id!, stored && ((id) => stored.outboundName(id))) });
     },
   },
 ];

@@ -78,7 +78,7 @@ describe('switchyard import / servers', () => {
     expect(servers.filter((s) => s.subscription === 'CLI Provider')).toHaveLength(12);
     expect(servers.find((s) => s.name === 'My Trojan')).toMatchObject({ type: 'trojan', server: '192.0.2.77', port: 443, subscription: null, enabled: true, weight: 1, unsupportedReason: null });
     expect(servers.find((s) => s.name === 'hy2')).toMatchObject({ type: 'hysteria2', subscription: null, unsupportedReason: 'type "hysteria2" is not supported yet' });
-    for (const s of servers) expect(Object.keys(s).sort()).toEqual(['enabled', 'id', 'name', 'port', 'server', 'subscription', 'subscriptionId', 'type', 'unsupportedReason', 'weight']);
+    for (const s of servers) expect(Object.keys(s).sort()).toEqual(['enabled', 'id', 'name', 'outbound', 'port', 'server', 'subscription', 'subscriptionId', 'type', 'unsupportedReason', 'weight']);
     expect(listed.out).not.toMatch(/s3cret-pass|correct-horse|trojan-secret|b831381d|cli-token/);
 
     const table = await cli(['servers', '--data-dir', dataDir]);

@@ -82,7 +82,7 @@ const cases: { name: string; yaml: string; expected: string[] }[] = [
   {
     name: 'group without members',
     yaml: ['proxy-groups:', '  - { name: g, type: select }'].join('\n'),
-    expected: ['proxy-groups[0]: expected at least one member in proxies or use, got neither (line 2)'],
+    expected: ['proxy-groups[0]: expected at least one member in proxies or use (or include-all-providers: true), got none (line 2)'],
   },
   {
     name: 'unknown strategy',
