@@ -6,9 +6,10 @@
  *   the same holders, one new connection at a time ─▶ server: LinuxProcessLookup.lookup, timed
  *
  * Each holder opens and closes its new connections one after another, so descriptor numbers are reused
- * as a browser's are. The same holders then do it again for each way of finding the socket: first the one
- * LinuxProcessLookup uses by default here (netlink sock_diag when its addon is built), then /proc/net/tcp
- * for comparison.
+ * as a browser's are. The same holders do that once for each way of finding the socket: /proc/net/tcp first
+ * (in the state the table was in before any of this run's closed connections sat in TIME_WAIT), then the
+ * one LinuxProcessLookup uses by default here (netlink sock_diag when its addon is built), which no number
+ * of TIME_WAIT sockets slows.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +19,10 @@ import { LinuxProcessLookup, type SocketSearch } from '../../core/route/process/
 /** One way of finding the client's socket, measured over the holders' new connections. */
 export interface LookupPathRun {
   search: SocketSearch;
+  /** The search a LinuxProcessLookup uses here by default: the one the target is checked on. */
+  inUse: boolean;
+  /** Lines in /proc/net/tcp when this search started: every TCP socket of the namespace, TIME_WAIT included. */
+  tableSockets: number;
   lookups: number;
   /** Lookups that named a process other than the holder that connected, or none. */
   wrong: number;
@@ -34,10 +39,8 @@ export interface LookupPathRun {
 export interface LookupRun {
   /** Whether the run had a network namespace of its own. */
   ownNetns: boolean;
-  /** Lines in /proc/net/tcp when measuring: every TCP socket of the namespace, TIME_WAIT included. */
-  tableSockets: number;
   heldConnections: number;
-  /** The search in use first, then /proc/net/tcp (only that one when the addon is not built). */
+  /** /proc/net/tcp, then the search in use when that is another (sock_diag). */
   paths: LookupPathRun[];
 }
 
@@ -113,9 +116,13 @@ function timedLookup(lookup: LinuxProcessLookup): { socketTimes: number[]; owner
   return { socketTimes, ownerTimes };
 }
 
-export async function runLookup(ownNetns: boolean, heldTotal = 500, freshPerHolder = 150): Promise<LookupRun> {
+/**
+ * 500 new connections per holder, 1,000 lookups per search: with 300, the p99 was the third-worst lookup,
+ * which the two cold first lookups (one per holder, reading processes never seen) all but decide.
+ */
+export async function runLookup(ownNetns: boolean, heldTotal = 500, freshPerHolder = 500): Promise<LookupRun> {
   const inUse = new LinuxProcessLookup();
-  const lookups = inUse.search === 'proc' ? [inUse] : [inUse, new LinuxProcessLookup({ sockDiag: null })];
+  const lookups = inUse.search === 'proc' ? [inUse] : [new LinuxProcessLookup({ sockDiag: null }), inUse];
   let current: { lookup: LinuxProcessLookup; times: number[]; pids: number[] } | undefined;
   let accepted = 0;
   const server = net.createServer((s) => {
@@ -138,11 +145,11 @@ export async function runLookup(ownNetns: boolean, heldTotal = 500, freshPerHold
   try {
     await Promise.all(holders.map((h) => h.line('READY')));
     while (accepted < heldTotal) await new Promise((r) => setTimeout(r, 10));
-    const tableSockets = fs.readFileSync('/proc/net/tcp', 'latin1').trim().split('\n').length - 1;
     const ids = new Set(holders.map((h) => h.child.pid));
     const paths: LookupPathRun[] = [];
     for (const [i, lookup] of lookups.entries()) {
       const search = lookup.search;
+      const tableSockets = fs.readFileSync('/proc/net/tcp', 'latin1').trim().split('\n').length - 1;
       const { socketTimes, ownerTimes } = timedLookup(lookup);
       const times: number[] = [];
       const pids: number[] = [];
@@ -156,6 +163,8 @@ export async function runLookup(ownNetns: boolean, heldTotal = 500, freshPerHold
       const oq = quantiles(ownerTimes);
       paths.push({
         search,
+        inUse: lookup === inUse,
+        tableSockets,
         lookups: times.length,
         wrong: pids.filter((p) => !ids.has(p)).length,
         firstMs: times[0]!,
@@ -166,7 +175,7 @@ export async function runLookup(ownNetns: boolean, heldTotal = 500, freshPerHold
         linksRead: lookup.owners.linksRead,
       });
     }
-    return { ownNetns, tableSockets, heldConnections: heldTotal, paths };
+    return { ownNetns, heldConnections: heldTotal, paths };
   } finally {
     for (const h of holders) h.child.kill('SIGKILL');
     server.close();

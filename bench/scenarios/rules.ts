@@ -105,13 +105,13 @@ export const rules: Scenario<null> = {
       },
     ];
     const main = setups[0]!;
-    const inUse = main.run?.paths[0];
+    const inUse = main.run?.paths.find((p) => p.inUse);
     const proc = main.run?.paths.find((p) => p.search === 'proc');
     if (main.run && inUse) {
       const compare = proc && proc !== inUse ? `; /proc/net/tcp in the same run: p50 ${fmt(proc.ms.p50)} ms, p99 ${fmt(proc.ms.p99)} ms` : '';
       checks.push(
         {
-          name: `process lookup p99 under ${LOOKUP_TARGET_MS} ms with ${main.run.tableSockets.toLocaleString('en-US')} sockets open (${main.label}, ${SEARCH_NAMES[inUse.search]})`,
+          name: `process lookup p99 under ${LOOKUP_TARGET_MS} ms with ${(main.run.heldConnections * 2).toLocaleString('en-US')} sockets open (${main.label}, ${SEARCH_NAMES[inUse.search]})`,
           status: inUse.ms.p99 < LOOKUP_TARGET_MS ? 'PASS' : 'FAIL',
           detail: `p50 ${fmt(inUse.ms.p50)} ms, p99 ${fmt(inUse.ms.p99)} ms; finding the socket p99 ${fmt(inUse.socketMs.p99)} ms, the owner in /proc p99 ${fmt(inUse.ownerMs.p99)} ms${compare}`,
         },
@@ -128,7 +128,7 @@ export const rules: Scenario<null> = {
         ? s.run.paths.map((p) => [
             s.label,
             SEARCH_NAMES[p.search],
-            s.run!.tableSockets.toLocaleString('en-US'),
+            p.tableSockets.toLocaleString('en-US'),
             String(p.lookups),
             fmt(p.ms.p50),
             fmt(p.ms.p99),
@@ -156,10 +156,10 @@ export const rules: Scenario<null> = {
         },
         {
           title: 'Process lookup, 1,000 sockets open',
-          columns: ['where', 'socket found by', 'TCP sockets in table', 'lookups', 'p50 ms', 'p99 ms', 'max ms', 'socket p50 / p99 ms', 'owner p50 / p99 ms', 'first ms', 'wrong'],
+          columns: ['where', 'socket found by', 'TCP sockets in table at start', 'lookups', 'p50 ms', 'p99 ms', 'max ms', 'socket p50 / p99 ms', 'owner p50 / p99 ms', 'first ms', 'wrong'],
           rows: lookupRows,
           notes: [
-            'two holder processes keep 500 connections open to a server (1,000 sockets), then each opens and closes 150 new ones, one at a time; the server looks up each new one with LinuxProcessLookup. The holders do that once per way of finding the socket, the one in use first (its TIME_WAIT sockets are in the table when the second runs).',
+            'two holder processes keep 500 connections open to a server (1,000 sockets), then each opens and closes 500 new ones, one at a time; the server looks up each new one with LinuxProcessLookup (1,000 lookups). The holders do that once per way of finding the socket: /proc/net/tcp first, then the one in use (sock_diag), with the first run\'s 1,000 TIME_WAIT sockets in the table.',
             'socket: finding the client socket. sock_diag: one netlink query for the exact 4-tuple (native/sockdiag), a single kernel hash lookup whatever the table holds; /proc/net/tcp: a walk of the kernel TCP hash (every bucket, TIME_WAIT included; stops once found) that costs the same whoever asks. owner: finding the pid in /proc/<pid>/fd from what earlier lookups read.',
             'first: the first lookup, which reads every process of the user once.',
           ],
