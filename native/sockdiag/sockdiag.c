@@ -98,7 +98,8 @@ static int read_address(napi_env env, napi_value v, size_t len, void *out, const
 
 static int read_port(napi_env env, napi_value v, uint16_t *out, const char *name) {
   double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok || d != (double)(int)d || d < 0 || d > 65535) {
+  /* Range first: converting NaN or an out-of-range double to an integer is undefined in C. */
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0 && d <= 65535) || d != (double)(uint16_t)d) {
     char msg[96];
     snprintf(msg, sizeof msg, "%s must be an integer port from 0 to 65535", name);
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
