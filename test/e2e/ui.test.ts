@@ -107,11 +107,14 @@ proxy-groups:
   - { name: auto, type: load-balance, strategy: round-robin, proxies: ["${HK}", "${TOKYO}"], url: "${target.url('/hello')}", interval: 0, timeout: 2000 }
   - { name: spare, type: fallback, proxies: ["${DEAD}", "${TOKYO}"], url: "${target.url('/hello')}", interval: 0, timeout: 2000 }
   - { name: fed, type: load-balance, strategy: random, use: [feed], url: "${target.url('/hello')}", interval: 0, timeout: 2000 }
+  - { name: everything, type: load-balance, strategy: round-robin, include-all-providers: true }
 rules:
   - IP-CIDR,127.0.0.0/8,auto
   - MATCH,DIRECT
 `,
       { subscriptions: service },
+      // The stored subscriptions and servers run in the engine, as in the app (core/run-data.ts).
+      { stored: { store, refreshSubscription: (id) => service.refresh(id) } },
     );
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -261,6 +264,28 @@ rules:
     await expect.poll(() => page.locator('form.add').getByTestId('action-error').textContent()).toMatch(/links\[0\]: /);
   });
 
+  it('a subscription’s servers run in the pool that includes all providers; switched off on the servers page one leaves it and is listed under Off, and comes back', async () => {
+    const members = async () => (await h.call('GET', '/proxies/everything')).json.all as string[];
+    expect(await members()).toEqual(expect.arrayContaining(['sub osaka', 'sub seoul', 'sub taipei', 'by link']));
+    await page.goto(ui('/servers'));
+    const running = page.locator('.server-row:not(.off)[data-server="sub osaka"]').first();
+    await running.waitFor({ timeout: 5000 });
+    await expect.poll(() => running.locator('.pools').textContent()).toContain('everything');
+
+    await running.locator('.toggle input').uncheck();
+    await expect.poll(members).not.toContain('sub osaka');
+    const off = page.locator('.server-row.off[data-server="sub osaka"]');
+    await off.waitFor({ timeout: 5000 });
+    expect(await off.textContent()).toContain('My provider · disabled');
+    expect(await page.locator('button.group', { hasText: 'Off: disabled or unsupported' }).textContent()).toContain('1 servers');
+    await shot('servers-one-off');
+
+    await off.locator('.toggle input').check();
+    await expect.poll(members).toContain('sub osaka');
+    await running.waitFor({ timeout: 5000 });
+    expect(await off.count()).toBe(0);
+  });
+
   it('refreshing a profile proxy-provider brings its new servers into the pool and onto the servers page', async () => {
     await page.goto(ui('/servers'));
     await serverRow('feed one').first().waitFor();
@@ -275,9 +300,9 @@ rules:
     expect(await provider.textContent()).toContain('512 MB / 2.0 GB (25%)');
 
     await page.goto(ui('/servers'));
-    const fed = page.locator('.server-row[data-server="feed two"]');
+    const fed = page.locator('.server-row[data-server="feed two"]').first(); // listed under each of its pools
     await fed.waitFor({ timeout: 5000 });
-    expect(await fed.locator('.pools').textContent()).toBe('fed');
+    expect(await fed.locator('.pools').textContent()).toBe('fed · everything');
     // A new server is tested like any other: through the pool's provider proxy, a real microsocks.
     await fed.getByTestId('test-latency').click();
     await expect.poll(() => fed.getByTestId('latency').textContent(), { timeout: 10_000 }).toMatch(/^\d+ ms$/);

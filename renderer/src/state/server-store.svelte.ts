@@ -1,5 +1,7 @@
 import { ApiRequestError, get, pathOf, request } from '../lib/api/client.js';
 import { runAction } from './actions.svelte.js';
+import { loadPools } from './pools.svelte.js';
+import { loadProviders } from './providers.svelte.js';
 
 /** A stored server as `GET /switchyard/servers` lists it (what the user chose about it). */
 export interface StoredServer {
@@ -11,6 +13,8 @@ export interface StoredServer {
   enabled: boolean;
   weight: number;
   unsupportedReason: string | null;
+  /** The name it runs under in the core (it can differ from `name` when two servers share one); null while off. */
+  outbound?: string | null;
 }
 
 /**
@@ -20,7 +24,10 @@ export interface StoredServer {
  * and the controls stay disabled with that reason as their tooltip, rather than pretending to work.
  */
 class ServerStore {
+  /** Stored servers the core runs, by the name they run under (the name the stats stream uses). */
   byName = $state.raw<Map<string, StoredServer>>(new Map());
+  /** Stored servers the core does not run: disabled, of a disabled subscription, or of an unsupported type. */
+  off = $state.raw<StoredServer[]>([]);
   /** '' when the store routes answer; else the reason shown on every disabled control. */
   unavailable = $state('checking…');
 }
@@ -33,46 +40,52 @@ const NO_ROUTES = 'not offered by this core yet: it has no /switchyard/servers r
 export async function loadServerStore(): Promise<void> {
   try {
     const body = await get<{ servers: StoredServer[] }>('/switchyard/servers');
-    serverStore.byName = new Map(body.servers.map((s) => [s.name, s]));
+    // A core that does not say where a server runs (no `outbound`) is taken at its word by name.
+    const running = body.servers.filter((s) => s.outbound !== null);
+    serverStore.byName = new Map(running.map((s) => [s.outbound ?? s.name, s]));
+    serverStore.off = body.servers.filter((s) => s.outbound === null);
     serverStore.unavailable = '';
   } catch (err) {
     serverStore.byName = new Map();
+    serverStore.off = [];
     serverStore.unavailable = err instanceof ApiRequestError && err.missingRoute ? NO_ROUTES : (err as Error).message;
   }
 }
 
-function idOf(name: string): string {
-  const s = serverStore.byName.get(name);
-  if (!s) throw new Error(`${name} is not a stored server (it comes from the profile file)`);
-  return s.id;
+/** After a change the core's pools and providers changed too: what the page shows of them is read again. */
+async function reloadAfterChange(): Promise<void> {
+  await Promise.all([loadServerStore(), loadPools(), loadProviders()]);
 }
 
-export function setEnabled(name: string, enabled: boolean): Promise<void | undefined> {
-  return runAction(`enable:${name}`, async () => {
-    await request('PATCH', pathOf('/switchyard/servers', idOf(name)), { enabled });
-    await loadServerStore();
+/** The action key of a change to a stored server (its row shows the error under this key). */
+export const storeActionKey = (action: 'enable' | 'weight' | 'link' | 'delete', server: StoredServer): string => `${action}:${server.id}`;
+
+export function setEnabled(server: StoredServer, enabled: boolean): Promise<void | undefined> {
+  return runAction(storeActionKey('enable', server), async () => {
+    await request('PATCH', pathOf('/switchyard/servers', server.id), { enabled });
+    await reloadAfterChange();
   });
 }
 
-export function setWeight(name: string, weight: number): Promise<void | undefined> {
-  return runAction(`weight:${name}`, async () => {
+export function setWeight(server: StoredServer, weight: number): Promise<void | undefined> {
+  return runAction(storeActionKey('weight', server), async () => {
     if (!Number.isInteger(weight) || weight < 1 || weight > 1000) throw new Error(`weight: expected an integer 1-1000, got ${weight}`);
-    await request('PATCH', pathOf('/switchyard/servers', idOf(name)), { weight });
-    await loadServerStore();
+    await request('PATCH', pathOf('/switchyard/servers', server.id), { weight });
+    await reloadAfterChange();
   });
 }
 
-export function deleteServer(name: string): Promise<void | undefined> {
-  return runAction(`delete:${name}`, async () => {
-    await request('DELETE', pathOf('/switchyard/servers', idOf(name)));
-    await loadServerStore();
+export function deleteServer(server: StoredServer): Promise<void | undefined> {
+  return runAction(storeActionKey('delete', server), async () => {
+    await request('DELETE', pathOf('/switchyard/servers', server.id));
+    await reloadAfterChange();
   });
 }
 
 /** Copies the server's share link (ss://, trojan://...) as the core writes it. */
-export function copyShareLink(name: string): Promise<void | undefined> {
-  return runAction(`link:${name}`, async () => {
-    const { link } = await get<{ link: string }>(pathOf('/switchyard/servers', idOf(name), 'link'));
+export function copyShareLink(server: StoredServer): Promise<void | undefined> {
+  return runAction(storeActionKey('link', server), async () => {
+    const { link } = await get<{ link: string }>(pathOf('/switchyard/servers', server.id, 'link'));
     await navigator.clipboard.writeText(link);
   });
 }
@@ -86,7 +99,7 @@ export function addByLink(text: string): Promise<number | undefined> {
       .filter(Boolean);
     if (links.length === 0) throw new Error('paste at least one share link (ss://, vmess://, trojan://...)');
     const body = await request<{ added: number }>('POST', '/switchyard/servers', { links });
-    await loadServerStore();
+    await reloadAfterChange();
     return body.added;
   });
 }

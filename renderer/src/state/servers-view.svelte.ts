@@ -2,6 +2,7 @@ import type { LiveStat } from '../lib/api/types.js';
 import { live } from './live.svelte.js';
 import { pools } from './pools.svelte.js';
 import { providerLabel, providers } from './providers.svelte.js';
+import { serverStore, type StoredServer } from './server-store.svelte.js';
 
 export type GroupBy = 'pool' | 'subscription';
 export type SortBy = 'list' | 'latency' | 'rate' | 'score';
@@ -16,12 +17,15 @@ export const serversView = $state({
 
 export type ServerListItem =
   | { kind: 'group'; key: string; group: string; label: string; count: number }
-  | { kind: 'server'; key: string; group: string; name: string };
+  | { kind: 'server'; key: string; group: string; name: string }
+  | { kind: 'off'; key: string; group: string; server: StoredServer };
 
 export const GROUP_ROW_PX = 34;
 export const SERVER_ROW_PX = 48;
 
 const NO_POOL = '\u0000none';
+/** The group of stored servers the core does not run, listed last so they can be switched back on. */
+const OFF = '\u0000off';
 
 /** Server names in profile order (the stats stream lists `proxies:` in order). */
 function serverNames(): string[] {
@@ -77,6 +81,11 @@ export function buildServerList(): ServerListItem[] {
     items.push({ kind: 'group', key: `g:${group}`, group, label, count: names.length });
     if (collapsed[`${by}:${group}`]) continue;
     for (const name of names) items.push({ kind: 'server', key: `s:${group}:${name}`, group, name });
+  }
+  const off = serverStore.off.filter((server) => !needle || server.name.toLowerCase().includes(needle));
+  if (off.length) {
+    items.push({ kind: 'group', key: `g:${OFF}`, group: OFF, label: 'Off: disabled or unsupported', count: off.length });
+    if (!collapsed[`${by}:${OFF}`]) for (const server of off) items.push({ kind: 'off', key: `o:${server.id}`, group: OFF, server });
   }
   return items;
 }

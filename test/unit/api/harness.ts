@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { WebSocket } from 'ws';
-import { Engine } from '../../../core/engine.js';
+import { Engine, type EngineOptions } from '../../../core/engine.js';
 import { loadProfile } from '../../../core/config/index.js';
 import { createProtocolRegistry } from '../../../core/protocol/index.js';
 import { createLogger } from '../../../core/logger.js';
@@ -41,12 +41,13 @@ export interface CallResult {
   json: any;
 }
 
-export async function startApi(yaml: string, controller: ControllerOptions = {}): Promise<ApiHarness> {
+/** `engine` adds engine options (a store's `stored` servers, say) to the ones the harness sets. */
+export async function startApi(yaml: string, controller: ControllerOptions = {}, engineOptions: Omit<EngineOptions, 'logger' | 'mixedPort' | 'controller'> = {}): Promise<ApiHarness> {
   const { profile } = loadProfile(yaml, createProtocolRegistry());
   const logs = new LogHub();
   const logLines: string[] = [];
   const logger = createLogger('debug', logs.destination({ write: (line: string) => void logLines.push(line) }));
-  const engine = new Engine(profile, { logger, mixedPort: 0, controller: { port: 0, logs, ...controller } });
+  const engine = new Engine(profile, { ...engineOptions, logger, mixedPort: 0, controller: { port: 0, logs, ...controller } });
   const started = await engine.start();
   if (!started.controller) throw new Error('the profile has no external-controller');
   const address = started.controller;

@@ -182,10 +182,13 @@ describe('resources', () => {
     }
   });
 
-  it('the default profile loads: mixed port 7890, controller 127.0.0.1:9090, everything DIRECT', async () => {
-    const { profile } = await loadProfileFile(path.join(ROOT, 'resources', 'default-profile.yaml'), createProtocolRegistry());
+  it('the default profile loads: mixed port 7890, controller 127.0.0.1:9090, the local network DIRECT, the rest to a pool of every stored server', async () => {
+    const { profile, warnings } = await loadProfileFile(path.join(ROOT, 'resources', 'default-profile.yaml'), createProtocolRegistry());
+    expect(warnings).toEqual([]);
     expect(profile.mixedPort).toBe(7890);
     expect(profile.externalController).toEqual({ host: '127.0.0.1', port: 9090 });
-    expect(profile.rules).toEqual([expect.objectContaining({ type: 'MATCH', target: 'DIRECT' })]);
+    expect(profile.proxyGroups).toEqual([expect.objectContaining({ name: 'Proxy', type: 'load-balance', includeAllProviders: true, proxies: [], use: [] })]);
+    expect(profile.rules.at(-1)).toEqual(expect.objectContaining({ type: 'MATCH', target: 'Proxy' }));
+    expect(profile.rules.filter((r) => r.target === 'DIRECT').map((r) => r.payload)).toEqual(expect.arrayContaining(['localhost', '127.0.0.0/8', '192.168.0.0/16', '::1/128']));
   });
 });
