@@ -59,7 +59,7 @@ export class AppRepository implements AppStore {
   addUsage(usage: readonly AppUsage[]): void {
     this.db.transaction(() => {
       for (const u of usage) this.upsertUsage.run(u);
-    })();
+    }).immediate();
   }
 
   setPolicy(app: { key: string; name: string; path: string | null }, policy: AppPolicyKind, target: string | null, at: number): void {

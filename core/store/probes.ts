@@ -82,6 +82,6 @@ export class ProbeRepository implements ProbeHistoryStore {
       const rolledUp = this.deleteOld.run({ cutoff }).changes;
       const prunedDays = this.deleteOldDays.run({ oldest: oldestKeptDay(now) }).changes;
       return { rolledUp, prunedDays };
-    })();
+    }).immediate();
   }
 }

@@ -67,7 +67,7 @@ export function importProfileIntoStore(store: Store, profile: Profile, registry?
       store.subscriptions.add({ name, url: provider.url, intervalS: provider.interval ?? null });
       subscriptionsAdded++;
     }
-  })();
+  }).immediate();
   for (const s of servers) if (s.unsupportedReason) notes.push(`proxy ${s.name}: stored but not usable: ${s.unsupportedReason}`);
   return { servers: servers.length, pools: profile.proxyGroups.length, rules: profile.rules.length, subscriptionsAdded, notes };
 }

@@ -93,6 +93,8 @@ export class ServerRepository {
    * servers with a known id are updated in place, new ones inserted, the ones no longer present removed.
    */
   replaceForSubscription(subscriptionId: string | null, servers: readonly ServerInput[], now = Date.now()): void {
+    // IMMEDIATE: take the write lock up front (waiting out busy_timeout) rather than upgrading a read
+    // transaction, an upgrade SQLite may refuse at once ("database is locked") while another connection reads.
     this.db.transaction(() => {
       const keep = new Set<string>();
       servers.forEach((s, position) => {
@@ -111,7 +113,7 @@ export class ServerRepository {
       });
       const del = this.db.prepare('DELETE FROM servers WHERE id = ?');
       for (const old of this.listForSubscription(subscriptionId)) if (!keep.has(old.id)) del.run(old.id);
-    })();
+    }).immediate();
     this.changed();
   }
 
@@ -122,7 +124,7 @@ export class ServerRepository {
       for (const s of servers) {
         this.upsertStmt.run({ id: s.id, subscriptionId: null, name: s.name, type: s.type, config: JSON.stringify(s.config), link: s.link ?? null, unsupportedReason: s.unsupportedReason ?? null, position: position++, now });
       }
-    })();
+    }).immediate();
     this.changed();
   }
 

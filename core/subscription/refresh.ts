@@ -208,7 +208,7 @@ export class SubscriptionService {
     this.store.db.transaction(() => {
       this.store.servers.replaceForSubscription(record.id, inputs, at);
       this.store.subscriptions.recordSuccess(record.id, fetched.info, at);
-    })();
+    }).immediate();
     const kept = inputs.filter((s) => before.has(s.id)).length;
     const summary: RefreshSummary = {
       ok: true,
