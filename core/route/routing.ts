@@ -56,7 +56,7 @@ export function createRouting(specs: readonly RuleSpec[], deps: RoutingDeps, opt
   for (const [type, count] of compiled.skipped) {
     logger.warn(`ignored ${count} ${type} rule${count > 1 ? 's' : ''}: not supported (supported: ${SUPPORTED_RULE_TYPES.join(', ')})`);
   }
-  const processLookup = options.processLookup === null ? undefined : (options.processLookup ?? createProcessLookup());
+  const processLookup = options.processLookup === null ? undefined : (options.processLookup ?? createProcessLookup(process.platform, logger));
   const router = new Router(compiled.rules, { resolver: options.resolver, processLookup, serverPort: deps.serverPort, logger });
   const apps = new AppPolicies(router, deps.tracker, deps.poolNames, options, logger);
   return { router, apps };

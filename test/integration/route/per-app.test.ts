@@ -139,7 +139,7 @@ describe('per-app policies with real client programs', () => {
     const linux = engine.router.processLookup as LinuxProcessLookup;
     expect((await call('PATCH', '/switchyard/apps', { tracking: false })).status).toBe(204);
     expect((await call('GET', '/switchyard/apps')).json.tracking).toBe(false);
-    const passes = () => linux.tcp.passes + linux.tcp6.passes;
+    const passes = () => linux.socketSearches;
     const before = passes();
     target.sources.clear();
     expect((await curlVia(mixed, target.url('/hello'))).ok).toBe(true);
