@@ -74,6 +74,17 @@ export class ByteQueue {
     this.compact();
   }
 
+  /**
+   * Copies what is still queued into one buffer of its own, for a caller whose pushed buffers are about
+   * to be reused (a socket read into a recycled buffer): only the unparsed tail is copied, not the read.
+   */
+  detach(): void {
+    if (this.length === 0) return this.clear();
+    const rest = Buffer.concat(this.take(this.length));
+    this.clear();
+    this.push(rest);
+  }
+
   /** Removes and returns everything queued. */
   drain(): Buffer[] {
     return this.take(this.length);

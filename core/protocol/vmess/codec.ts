@@ -24,6 +24,8 @@ export class VmessCodec implements StreamCodec {
     private readonly writer: ChunkWriter,
     private readonly responseHeader: ResponseHeaderReader,
     private readonly reader: ChunkReader,
+    /** With a cipher every payload is a new buffer (the decryption's), so reads may be borrowed. */
+    readonly decodesBorrowedReads = false,
   ) {}
 
   encode(payload: readonly Buffer[], out: Buffer[]): void {
@@ -34,13 +36,14 @@ export class VmessCodec implements StreamCodec {
     this.writer.end(out);
   }
 
-  decode(data: Buffer, push: (payload: Buffer) => void): boolean {
+  decode(data: Buffer, push: (payload: Buffer) => void, borrowed = false): boolean {
     this.pending.push(data);
-    if (!this.answered) {
-      if (!this.responseHeader.read(this.pending)) return false;
-      this.answered = true;
-    }
-    return this.reader.read(this.pending, push);
+    let ended = false;
+    if (!this.answered && this.responseHeader.read(this.pending)) this.answered = true;
+    if (this.answered) ended = this.reader.read(this.pending, push);
+    // The part of a chunk that the next read completes must outlive this read's buffer.
+    if (borrowed && !ended) this.pending.detach();
+    return ended;
   }
 }
 
@@ -78,6 +81,7 @@ export function startVmessSession(
     new ChunkWriter(aead(bodyKey, bodyIv), new ShakeMask(bodyIv), padding),
     new ResponseHeaderReader(responseKey, responseIv, responseAuth),
     new ChunkReader(aead(responseKey, responseIv), new ShakeMask(responseIv), padding),
+    security !== 'none',
   );
   return { header: sealRequestHeader(cmdKey, command, unixSeconds), codec };
 }
