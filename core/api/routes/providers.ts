@@ -16,6 +16,8 @@ interface ClashProxyProvider {
   updatedAt: string;
   /** mihomo's keys; only for providers whose server sent Subscription-Userinfo. */
   subscriptionInfo?: { Upload: number; Download: number; Total: number; Expire: number };
+  /** Ours, not mihomo's: a provider the app keeps in its store (a subscription, or the servers added by hand). */
+  stored?: true;
 }
 
 /** mihomo writes Go's zero time for a provider never loaded; dashboards parse it as a date. */
@@ -43,6 +45,7 @@ function profileProvider(api: ApiContext, provider: ProxyProvider): ClashProxyPr
     expectedStatus: '*',
     updatedAt: provider.updatedAt === undefined ? NEVER : new Date(provider.updatedAt).toISOString(),
   };
+  if (provider.external) entry.stored = true;
   const { upload, download, total, expire } = provider.info;
   if (upload !== undefined || download !== undefined || total !== undefined || expire !== undefined) {
     entry.subscriptionInfo = { Upload: upload ?? 0, Download: download ?? 0, Total: total ?? 0, Expire: expire ?? 0 };

@@ -95,7 +95,7 @@ describe('stored servers in the running pools', () => {
     expect(await spread(6)).toEqual([3, 3, 0]);
 
     const providers = (await call('GET', '/providers/proxies')).json.providers;
-    expect(providers['Provider A']).toMatchObject({ vehicleType: 'HTTP', subscriptionInfo: { Upload: 1, Download: 2, Total: 1000 } });
+    expect(providers['Provider A']).toMatchObject({ vehicleType: 'HTTP', stored: true, subscriptionInfo: { Upload: 1, Download: 2, Total: 1000 } });
     expect(providers['Provider A'].proxies.map((p: { name: string }) => p.name)).toEqual(['s1', 's2']);
 
     const listed = (await call('GET', '/switchyard/servers')).json.servers as { id: string; name: string; outbound: string | null }[];
@@ -131,7 +131,7 @@ describe('stored servers in the running pools', () => {
     expect((await call('GET', '/proxies/Proxy')).json.all).toEqual(['s1', 's2', 's3', 's3 2']);
     expect(await spread(8)).toEqual([2, 2, 4]);
     const providers = (await call('GET', '/providers/proxies')).json.providers;
-    expect(providers.Manual).toMatchObject({ vehicleType: 'Inline' });
+    expect(providers.Manual).toMatchObject({ vehicleType: 'Inline', stored: true });
   });
 
   it('disabling the subscription takes its servers out; deleting it removes them; the manual server stays', async () => {

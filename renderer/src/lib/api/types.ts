@@ -30,6 +30,8 @@ export interface LogFrame {
 export interface ProxyProvider {
   name: string;
   vehicleType: string;
+  /** A provider the core keeps in its store (a subscription, or servers added by hand), not the profile's. */
+  stored?: boolean;
   proxies: { name: string; type: string }[];
   updatedAt?: string;
   subscriptionInfo?: { Upload?: number; Download?: number; Total?: number; Expire?: number };
