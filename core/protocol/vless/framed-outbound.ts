@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Destination, Outbound } from '../../adapter/outbound.js';
 import type { Transport } from '../../adapter/transport.js';
+import type { TcpConnectOptions } from '../../transport/tcp.js';
 import type { Logger } from '../../logger.js';
 import { FramedStream, type StreamCodec } from './framed-stream.js';
 import { attributeError } from '../../adapter/errors.js';
@@ -43,7 +44,10 @@ export function createFramedOutbound(spec: FramedOutboundSpec): Outbound {
       }
       let inner: Duplex;
       try {
-        inner = await spec.transport.connect({ host: server, port }, { signal: ctx.signal, timeoutMs: spec.connectTimeoutMs });
+        // directReads on plain TCP: FramedStream may take the socket's reads into a reused buffer (a codec
+        // that decrypts into new buffers, VMess, copies nothing else). Not over TLS, which hands options down.
+        const options: TcpConnectOptions = { signal: ctx.signal, timeoutMs: spec.connectTimeoutMs, directReads: spec.transport.kind === 'tcp' };
+        inner = await spec.transport.connect({ host: server, port }, options);
       } catch (err) {
         throw attributeError(err, name, `connect ${server}:${port}`);
       }
