@@ -2,10 +2,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadProfileFile } from './config/load.js';
-import { LOG_LEVELS, type LogLevel, type Profile } from './config/types.js';
+import { LOG_LEVELS, type LogLevel } from './config/types.js';
 import { createProtocolRegistry } from './protocol/index.js';
-import type { FetchOptions } from './subscription/fetch.js';
-import { openRunData } from './run-data.js';
+import { mixedPortAsProxy, openRunData } from './run-data.js';
 import { Engine } from './engine.js';
 import { createLogger } from './logger.js';
 import { ConfigError } from './adapter/errors.js';
@@ -35,7 +34,7 @@ async function run(opts: { config: string; logLevel?: LogLevel; dataDir?: string
   const dataDir = dataDirOf(opts.dataDir, false);
   // With a data directory: stored subscriptions (refreshed on their interval, through the mixed port when
   // asked) and probe history in SQLite. Loaded only then: the store needs a native module.
-  const data = dataDir ? await openRunData(dataDir, registry, logger, (): FetchOptions['socksProxy'] => localProxy(engine, profile)) : undefined;
+  const data = dataDir ? await openRunData(dataDir, registry, logger, () => mixedPortAsProxy(engine, profile)) : undefined;
   const engine: Engine = new Engine(profile, {
     logger,
     registry,
@@ -82,15 +81,6 @@ async function run(opts: { config: string; logLevel?: LogLevel; dataDir?: string
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-}
-
-/** The mixed port as a SOCKS5 proxy for our own downloads: loopback for a wildcard bind, the profile's first credential. */
-function localProxy(engine: Engine, profile: Profile): FetchOptions['socksProxy'] {
-  const address = engine.inbound.address;
-  if (!address) return undefined;
-  const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
-  const credential = profile.authentication[0];
-  return { host, port: address.port, username: credential?.username, password: credential?.password };
 }
 
 /** `switchyard import <url|file|link>`: stores a subscription (and fetches it), a file's servers, or one link's. */

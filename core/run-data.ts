@@ -5,7 +5,8 @@ import type { ProbeHistoryStore } from './probe/history.js';
 import type { FetchOptions } from './subscription/fetch.js';
 import type { SubscriptionService } from './subscription/refresh.js';
 import type { AppPoliciesOptions } from './route/app-policies.js';
-import type { EngineOptions } from './engine.js';
+import type { Engine, EngineOptions } from './engine.js';
+import type { Profile } from './config/types.js';
 
 /** What a core keeps in its data directory, opened: the CLI's `run --data-dir` and the desktop app's core. */
 export interface RunData {
@@ -43,4 +44,13 @@ export async function openRunData(dataDir: string, registry: ProtocolRegistry, l
     },
     stored: { store, refreshSubscription: (id) => subscriptions.refresh(id) },
   };
+}
+
+/** The mixed port as a SOCKS5 proxy for our own downloads: loopback for a wildcard bind, the profile's first credential. */
+export function mixedPortAsProxy(engine: Pick<Engine, 'inbound'>, profile: Pick<Profile, 'authentication'>): FetchOptions['socksProxy'] {
+  const address = engine.inbound.address;
+  if (!address) return undefined;
+  const host = address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host;
+  const credential = profile.authentication[0];
+  return { host, port: address.port, username: credential?.username, password: credential?.password };
 }

@@ -7,7 +7,7 @@ import { Engine } from '../core/engine.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { createProtocolRegistry } from '../core/protocol/index.js';
 import type { ProtocolRegistry } from '../core/protocol/registry.js';
-import { openRunData, type RunData } from '../core/run-data.js';
+import { mixedPortAsProxy, openRunData, type RunData } from '../core/run-data.js';
 import type { FetchOptions } from '../core/subscription/fetch.js';
 import type { CoreInfo, CoreToMain } from './core-messages.js';
 
@@ -51,11 +51,7 @@ export async function startCoreHost(options: CoreHostOptions): Promise<RunningCo
   for (const w of warnings) logger.warn(w);
   const secret = generateSecret();
   // Subscriptions fetched "via proxy" go through our own mixed port, once it listens.
-  const localProxy = (): FetchOptions['socksProxy'] => {
-    const address = engine.inbound.address;
-    const credential = profile.authentication[0];
-    return address && { host: address.host === '0.0.0.0' ? '127.0.0.1' : address.host === '::' ? '::1' : address.host, port: address.port, username: credential?.username, password: credential?.password };
-  };
+  const localProxy = () => mixedPortAsProxy(engine, profile);
   const data = options.dataDir ? await openStoredData(options.dataDir, registry, logger, localProxy) : undefined;
   const engine: Engine = new Engine(
     // The profile's external-controller is for the headless core; the app's is private to it.
