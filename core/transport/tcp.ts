@@ -61,6 +61,16 @@ export const tcpTransport: Transport = {
 };
 
 /**
+ * TCP whose socket relay() can read directly (takeReads), for outbounds that hand the socket itself to the
+ * relay once their handshake is done (SOCKS5, HTTP CONNECT). Not for codecs that read it as a stream: they
+ * would only pay a copy per read.
+ */
+export const relayTcpTransport: Transport = {
+  kind: 'tcp',
+  connect: (target, options): Promise<Duplex> => connectTcp(target, { ...options, directReads: true }),
+};
+
+/**
  * What takes a socket's bytes straight from its read buffer (see takeReads). Returning false stops reading
  * until socket.resume(); the chunk stays valid until the sink returns true, or after false until that resume.
  */

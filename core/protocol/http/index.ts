@@ -5,7 +5,7 @@ import type { Transport } from '../../adapter/transport.js';
 import type { ProtocolRegistry } from '../registry.js';
 import { handshakeOutbound } from '../handshake-outbound.js';
 import { baseProxyShape, bool, describe, nonEmptyString } from '../../config/fields.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, tcpTransport } from '../../transport/tcp.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, relayTcpTransport } from '../../transport/tcp.js';
 import { tlsTransport } from '../../transport/tls.js';
 import { httpConnect } from './connect.js';
 
@@ -54,7 +54,7 @@ export function createHttpProxy(config: HttpProxyConfig, options: HttpProxyOptio
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const transport: Transport = config.tls
     ? tlsTransport({ serverName: config.sni, skipCertVerify: config['skip-cert-verify'] })
-    : tcpTransport;
+    : relayTcpTransport;
   const requestHeaders: Record<string, string> = { ...(config.headers ?? {}) };
   if (config.username || config.password) {
     const token = Buffer.from(`${config.username ?? ''}:${config.password ?? ''}`, 'utf8').toString('base64');

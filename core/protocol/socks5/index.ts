@@ -4,7 +4,7 @@ import type { Transport } from '../../adapter/transport.js';
 import type { ProtocolRegistry } from '../registry.js';
 import { handshakeOutbound } from '../handshake-outbound.js';
 import { baseProxyShape, bool, describe } from '../../config/fields.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, tcpTransport } from '../../transport/tcp.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, relayTcpTransport } from '../../transport/tcp.js';
 import { tlsTransport } from '../../transport/tls.js';
 import { socks5Connect, type Socks5Credentials } from './handshake.js';
 
@@ -41,7 +41,7 @@ export interface Socks5Options {
 export function createSocks5(config: Socks5Config, options: Socks5Options = {}): Outbound {
   const { name, server, port } = config;
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const transport: Transport = config.tls ? tlsTransport({ skipCertVerify: config['skip-cert-verify'] }) : tcpTransport;
+  const transport: Transport = config.tls ? tlsTransport({ skipCertVerify: config['skip-cert-verify'] }) : relayTcpTransport;
   const credentials: Socks5Credentials | undefined =
     config.username || config.password ? { username: config.username ?? '', password: config.password ?? '' } : undefined;
   const peer = `socks5 server ${server}:${port}`;
