@@ -9,6 +9,8 @@ import { RoutingDispatcher } from '../../../core/route/dispatcher.js';
 import { ConnectionTracker } from '../../../core/stats/tracker.js';
 import { TrafficStats } from '../../../core/stats/traffic.js';
 
+export { waitUntil } from '../../helpers/wait.js';
+
 /**
  * A mixed inbound on an ephemeral loopback port, wired to the real RoutingDispatcher, tracker and stats.
  * The route sends everything to `outbound` (DIRECT unless a test switches it to REJECT) and records
@@ -157,13 +159,4 @@ export async function ipv6LoopbackAvailable(): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen(0, '::1', () => srv.close(() => resolve(true)));
   });
-}
-
-/** Polls `cond` every 10 ms; rejects after timeoutMs. For state that settles just after a socket closes. */
-export async function waitUntil(cond: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

@@ -1,24 +1,14 @@
-import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpProxy, type HttpProxyConfig } from '../../../../core/protocol/http/index.js';
-import { connectTcp } from '../../../../core/transport/tcp.js';
 import type { Destination } from '../../../../core/adapter/outbound.js';
 import { dialContext } from '../../../integration/protocol/http/dial-context.js';
-import { startScriptedServer, type Conversation, type ScriptedServer } from '../socks5/scripted-server.js';
+import { useScriptedServers, type Conversation, type ScriptedServer } from '../../../helpers/scripted-server.js';
+import { dialFailure, expectDialLeavesNothingBehind, firstBytes } from '../../../helpers/dial-checks.js';
+import { waitUntil } from '../../../helpers/wait.js';
 
 const OK = 'HTTP/1.1 200 Connection established\r\n\r\n';
 
-let servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(script: (c: Conversation) => Promise<void> | void): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
+const serve = useScriptedServers();
 
 /** Answers the CONNECT head with `answer` (written as given, so tests control every byte). */
 const answering = (answer: string | Buffer) => async (c: Conversation) => {
@@ -33,14 +23,7 @@ function outboundTo(server: ScriptedServer, extra: Extra = {}) {
 }
 
 const dest: Destination = { host: 'example.test', port: 443 };
-const dialFails = (server: ScriptedServer, extra: Extra = {}, signal?: AbortSignal) =>
-  outboundTo(server, extra).dial(dest, dialContext(dest, signal)).then(
-    (s: Duplex) => {
-      s.destroy();
-      throw new Error('dial unexpectedly succeeded');
-    },
-    (e: unknown) => e as Error & { code: string; outbound?: string },
-  );
+const dialFails = (server: ScriptedServer, extra: Extra = {}, signal?: AbortSignal) => dialFailure(outboundTo(server, extra).dial(dest, dialContext(dest, signal)));
 
 describe('http CONNECT request', () => {
   it('sends the request line, Host, Basic credentials and extra headers, and no Connection: close', async () => {
@@ -166,60 +149,15 @@ describe('http bad upstreams', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     expect(await dialFails(server, {}, ac.signal)).toMatchObject({ code: 'ABORTED', outbound: 'hp' });
-    await waitUntil(() => server.conversations[0]?.socket.closed === true);
+    await waitUntil(() => server.conversations[0]?.socket.closed === true, 2000);
   });
 });
 
 describe('http dial leaves nothing behind', () => {
   it('returns a stream with no extra listeners and no pending timers', async () => {
     const server = await serve(answering(OK));
-    const plain = await connectTcp({ host: '127.0.0.1', port: server.port });
-    const baseline = listenerCounts(plain);
-    plain.destroy();
-    const ac = new AbortController();
-    const timersBefore = activeTimers();
-    const stream = await outboundTo(server).dial(dest, dialContext(dest, ac.signal));
-    expect(activeTimers()).toBe(timersBefore);
-    expect(listenerCounts(stream)).toEqual(baseline);
-    ac.abort();
-    expect(stream.destroyed).toBe(false);
-    stream.destroy();
+    await expectDialLeavesNothingBehind(server.port, ['data', 'readable', 'end', 'close', 'error', 'drain', 'timeout'], (signal) =>
+      outboundTo(server).dial(dest, dialContext(dest, signal)),
+    );
   });
 });
-
-function listenerCounts(s: Duplex): Record<string, number> {
-  return Object.fromEntries(['data', 'readable', 'end', 'close', 'error', 'drain', 'timeout'].map((e) => [e, s.listenerCount(e)]));
-}
-
-function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-}
-
-/** The first n bytes the caller reads from a dialed stream; fails fast when they never come. */
-function firstBytes(stream: Duplex, n: number, timeoutMs = 3000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let got = Buffer.alloc(0);
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new Error(`only ${got.length} of ${n} bytes within ${timeoutMs} ms`));
-    }, timeoutMs);
-    stream.on('data', (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= n) {
-        clearTimeout(timer);
-        stream.destroy();
-        resolve(got.subarray(0, n).toString());
-      }
-    });
-    stream.once('error', reject);
-    stream.once('end', () => reject(new Error(`ended after ${got.length} bytes`)));
-  });
-}
-
-async function waitUntil(cond: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

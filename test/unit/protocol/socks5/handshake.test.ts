@@ -1,10 +1,10 @@
-import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSocks5 } from '../../../../core/protocol/socks5/index.js';
-import { connectTcp } from '../../../../core/transport/tcp.js';
 import type { Destination } from '../../../../core/adapter/outbound.js';
 import { dialContext } from '../../../integration/protocol/http/dial-context.js';
-import { startScriptedServer, type Conversation, type ScriptedServer } from './scripted-server.js';
+import { useScriptedServers, type Conversation, type ScriptedServer } from '../../../helpers/scripted-server.js';
+import { dialFailure, expectDialLeavesNothingBehind, firstBytes } from '../../../helpers/dial-checks.js';
+import { waitUntil } from '../../../helpers/wait.js';
 
 const SUCCESS_IPV4 = Buffer.from([5, 0, 0, 1, 127, 0, 0, 1, 0x1f, 0x90]);
 
@@ -26,17 +26,7 @@ async function greetNoAuth(c: Conversation): Promise<Buffer> {
   return Buffer.concat([head, addr, port]);
 }
 
-let servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(script: (c: Conversation) => Promise<void> | void): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
+const serve = useScriptedServers();
 
 function outboundTo(server: ScriptedServer, extra: { username?: string; password?: string; timeoutMs?: number } = {}) {
   const { timeoutMs, ...creds } = extra;
@@ -45,13 +35,7 @@ function outboundTo(server: ScriptedServer, extra: { username?: string; password
 
 const dest: Destination = { host: 'example.test', port: 8080 };
 const dialFails = (server: ScriptedServer, extra: Parameters<typeof outboundTo>[1] = {}, d = dest, signal?: AbortSignal) =>
-  outboundTo(server, extra).dial(d, dialContext(d, signal)).then(
-    (s: Duplex) => {
-      s.destroy();
-      throw new Error('dial unexpectedly succeeded');
-    },
-    (e: unknown) => e as Error & { code: string; outbound?: string },
-  );
+  dialFailure(outboundTo(server, extra).dial(d, dialContext(d, signal)));
 
 describe('socks5 request encoding', () => {
   it.each([
@@ -267,7 +251,7 @@ describe('socks5 bad upstreams', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     expect(await dialFails(server, {}, dest, ac.signal)).toMatchObject({ code: 'ABORTED', outbound: 'up' });
-    await waitUntil(() => server.conversations[0]?.socket.closed === true);
+    await waitUntil(() => server.conversations[0]?.socket.closed === true, 2000);
   });
 
   it('does not connect at all when the signal has already fired', async () => {
@@ -284,54 +268,8 @@ describe('socks5 dial leaves nothing behind', () => {
       await greetNoAuth(c);
       c.socket.write(SUCCESS_IPV4);
     });
-    const plain = await connectTcp({ host: '127.0.0.1', port: server.port });
-    const baseline = listenerCounts(plain);
-    plain.destroy();
-    const ac = new AbortController();
-    const timersBefore = activeTimers();
-    const stream = await outboundTo(server).dial(dest, dialContext(dest, ac.signal));
-    expect(activeTimers()).toBe(timersBefore);
-    expect(listenerCounts(stream)).toEqual(baseline);
-    // Aborting after the dial must not touch the established stream.
-    ac.abort();
-    expect(stream.destroyed).toBe(false);
-    stream.destroy();
+    await expectDialLeavesNothingBehind(server.port, ['data', 'readable', 'end', 'close', 'error', 'drain'], (signal) =>
+      outboundTo(server).dial(dest, dialContext(dest, signal)),
+    );
   });
 });
-
-function listenerCounts(s: Duplex): Record<string, number> {
-  return Object.fromEntries(['data', 'readable', 'end', 'close', 'error', 'drain'].map((e) => [e, s.listenerCount(e)]));
-}
-
-function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-}
-
-/** The first n bytes the caller reads from a dialed stream; fails fast when they never come. */
-function firstBytes(stream: Duplex, n: number, timeoutMs = 3000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let got = Buffer.alloc(0);
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new Error(`only ${got.length} of ${n} bytes within ${timeoutMs} ms`));
-    }, timeoutMs);
-    stream.on('data', (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= n) {
-        clearTimeout(timer);
-        stream.destroy();
-        resolve(got.subarray(0, n).toString());
-      }
-    });
-    stream.once('error', reject);
-    stream.once('end', () => reject(new Error(`ended after ${got.length} bytes`)));
-  });
-}
-
-async function waitUntil(cond: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { afterEach } from 'vitest';
 
 /** One accepted connection, driven step by step by a test's script. */
 export interface Conversation {
@@ -81,5 +82,22 @@ export async function startScriptedServer(script: (c: Conversation) => Promise<v
         for (const s of sockets) s.destroy();
         server.close(() => r());
       }),
+  };
+}
+
+/**
+ * A `serve(script)` for one test file: every server it starts is closed after each test, so a test can
+ * start as many as it needs and never leaks one when it fails.
+ */
+export function useScriptedServers(): (script: (c: Conversation) => Promise<void> | void) => Promise<ScriptedServer> {
+  let servers: ScriptedServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+  return async (script) => {
+    const s = await startScriptedServer(script);
+    servers.push(s);
+    return s;
   };
 }
