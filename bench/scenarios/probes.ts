@@ -14,9 +14,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchContext, Check, Scenario, ScenarioReport } from '../scenario.js';
+import type { Check, Scenario, ScenarioReport } from '../scenario.js';
 import { runBounded } from '../lib/children.js';
-import { fmt, ratio, renderChecks, renderTable } from '../lib/report.js';
+import { fmt, ratio } from '../lib/report.js';
+import { exitWhenDone, runStandalone } from '../lib/standalone.js';
 import { startControlledSocks5, type ControlledSocks5 } from '../../test/helpers/controlled-socks5.js';
 import { startHttpTarget, type HttpTarget } from '../../test/helpers/http-target.js';
 
@@ -192,32 +193,7 @@ async function runCore(socksPort: number, targetPort: number, members: number, c
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-/** Alone, outside the harness: set up, measure, print, tear down. */
-async function standalone(): Promise<void> {
-  const ctx: BenchContext = {
-    config: {} as BenchContext['config'],
-    workDir: process.cwd(),
-    tools: () => Promise.reject(new Error('the probes scenario needs no native tools')),
-    log: (m) => console.error(`[bench] ${m}`),
-  };
-  const state = await probes.setup(ctx);
-  try {
-    const report = await probes.measure(state, ctx);
-    for (const table of report.tables) console.log(`${renderTable(table)}\n`);
-    console.log(`${renderChecks(report.checks)}\n`);
-  } finally {
-    await probes.teardown(state, ctx);
-  }
-}
-
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const [mode, ...rest] = process.argv.slice(2);
-  const main = mode === 'core' ? runCore(...(rest.map(Number) as [number, number, number, number])) : standalone();
-  main.then(
-    () => process.exit(0),
-    (err: Error) => {
-      console.error(err.stack ?? String(err));
-      process.exit(1);
-    },
-  );
+  exitWhenDone(mode === 'core' ? runCore(...(rest.map(Number) as [number, number, number, number])) : runStandalone(probes));
 }

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext, Check, Scenario, ScenarioReport } from '../scenario.js';
 import { runBounded } from '../lib/children.js';
-import { fmt, renderChecks, renderTable } from '../lib/report.js';
+import { fmt } from '../lib/report.js';
+import { exitWhenDone, runStandalone } from '../lib/standalone.js';
 import type { MatchRun } from './rules-match.js';
 import type { LookupRun } from './rules-lookup.js';
 
@@ -174,18 +175,6 @@ export const rules: Scenario<null> = {
   async teardown() {},
 };
 
-async function standalone(): Promise<void> {
-  const ctx: BenchContext = {
-    config: {} as BenchContext['config'],
-    workDir: process.cwd(),
-    tools: () => Promise.reject(new Error('the rules scenario needs no native tools')),
-    log: (m) => console.error(`[bench] ${m}`),
-  };
-  const report = await rules.measure(null, ctx);
-  for (const table of report.tables) console.log(`${renderTable(table)}\n`);
-  console.log(`${renderChecks(report.checks)}\n`);
-}
-
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const [mode, arg] = process.argv.slice(2);
   const main = async () => {
@@ -195,13 +184,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === self) {
     } else if (mode === 'lookup') {
       const { runLookup } = await import('./rules-lookup.js');
       process.stdout.write(`${JSON.stringify(await runLookup(arg === '1'))}\n`);
-    } else await standalone();
+    } else await runStandalone(rules);
   };
-  main().then(
-    () => process.exit(0),
-    (err: Error) => {
-      console.error(err.stack ?? String(err));
-      process.exit(1);
-    },
-  );
+  exitWhenDone(main());
 }

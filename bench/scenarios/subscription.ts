@@ -19,9 +19,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchContext, Check, Scenario, ScenarioReport } from '../scenario.js';
+import type { Check, Scenario, ScenarioReport } from '../scenario.js';
 import { runBounded } from '../lib/children.js';
-import { fmt, renderChecks, renderTable } from '../lib/report.js';
+import { fmt } from '../lib/report.js';
+import { exitWhenDone, runStandalone } from '../lib/standalone.js';
 
 const MiB = 1024 * 1024;
 const TARGET_MS = 1000;
@@ -221,31 +222,14 @@ async function runChild(url: string, dataDir: string): Promise<void> {
 /** Alone, outside the harness: set up, measure, print, tear down. */
 async function standalone(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'switchyard-bench-sub-'));
-  const ctx: BenchContext = {
-    config: {} as BenchContext['config'],
-    workDir,
-    tools: () => Promise.reject(new Error('the subscription scenario needs no native tools')),
-    log: (m) => console.error(`[bench] ${m}`),
-  };
-  const state = await subscription.setup(ctx);
   try {
-    const report = await subscription.measure(state, ctx);
-    for (const table of report.tables) console.log(`${renderTable(table)}\n`);
-    console.log(`${renderChecks(report.checks)}\n`);
+    await runStandalone(subscription, workDir);
   } finally {
-    await subscription.teardown(state, ctx);
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   const [mode, ...rest] = process.argv.slice(2);
-  const main = mode === 'child' ? runChild(rest[0]!, rest[1]!) : standalone();
-  main.then(
-    () => process.exit(0),
-    (err: Error) => {
-      console.error(err.stack ?? String(err));
-      process.exit(1);
-    },
-  );
+  exitWhenDone(mode === 'child' ? runChild(rest[0]!, rest[1]!) : standalone());
 }

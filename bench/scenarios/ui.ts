@@ -23,8 +23,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { BenchContext, Check, Scenario, ScenarioReport } from '../scenario.js';
-import { fmt, renderChecks, renderTable } from '../lib/report.js';
+import type { Check, Scenario, ScenarioReport } from '../scenario.js';
+import { fmt } from '../lib/report.js';
+import { exitWhenDone, runStandalone } from '../lib/standalone.js';
 import { Engine } from '../../core/engine.js';
 import { loadProfile } from '../../core/config/index.js';
 import { createProtocolRegistry } from '../../core/protocol/index.js';
@@ -258,30 +259,6 @@ export const ui: Scenario<State> = {
   },
 };
 
-/** Alone, outside the harness: set up, measure, print, tear down. */
-async function standalone(): Promise<void> {
-  const ctx: BenchContext = {
-    config: {} as BenchContext['config'],
-    workDir: process.cwd(),
-    tools: () => Promise.reject(new Error('the ui scenario needs no native tools')),
-    log: (m) => console.error(`[bench] ${m}`),
-  };
-  const state = await ui.setup(ctx);
-  try {
-    const report = await ui.measure(state, ctx);
-    for (const table of report.tables) console.log(`${renderTable(table)}\n`);
-    console.log(`${renderChecks(report.checks)}\n`);
-  } finally {
-    await ui.teardown(state, ctx);
-  }
-}
-
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
-  standalone().then(
-    () => process.exit(0),
-    (err: Error) => {
-      console.error(err.stack ?? String(err));
-      process.exit(1);
-    },
-  );
+  exitWhenDone(runStandalone(ui));
 }
