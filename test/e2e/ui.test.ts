@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpTarget, type HttpTarget } from '../helpers/http-target.js';
 import { freePort } from '../helpers/ports.js';
+import { exitWithin, startDownload, startTrickleTarget, type TrickleTarget } from '../helpers/trickle-download.js';
 import { startMicrosocks, type ReferenceServer } from '../helpers/reference-servers.js';
 import { eventually, startApi, type ApiHarness } from '../unit/api/harness.js';
 import { body, startSubscriptionServer, type SubscriptionServer } from '../integration/subscription/subscription-server.js';
@@ -23,50 +22,17 @@ const TOKYO = 'socks tokyo';
 const DEAD = 'socks dead';
 const SECRET = 'e2e-secret-7Qx';
 
-/**
- * An HTTP target that sends 16 KiB every 50 ms until the client leaves: a download that flows at a steady
- * rate, so the per-second rates move every second (a fast download through loopback buffers arrives in
- * bursts seconds apart).
- */
-async function startTrickleTarget(): Promise<{ url: string; close(): Promise<void> }> {
-  const chunk = Buffer.alloc(16 * 1024, 0x61);
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream' });
-    const timer = setInterval(() => res.write(chunk), 50);
-    res.once('close', () => clearInterval(timer));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/stream`,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
-/** curl through the mixed port (SOCKS5, names resolved by the proxy); `exited` resolves with its exit code. */
-function startDownload(mixedPort: number, url: string): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn('curl', ['-sS', '--max-time', '60', '-x', `socks5h://127.0.0.1:${mixedPort}`, '-o', '/dev/null', url], { stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited };
-}
-
 /** A Clash YAML subscription body of socks5 servers: name → port. */
 const clashYaml = (servers: Record<string, number>) =>
   `proxies:\n${Object.entries(servers)
     .map(([name, port]) => `  - { name: "${name}", type: socks5, server: 127.0.0.1, port: ${port} }`)
     .join('\n')}\n`;
 
-const exitWithin = (exited: Promise<number | null>, ms: number) => Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), ms))]);
-
 describe.skipIf(!haveChromium)(`Switchyard UI in Chromium against a running core${haveChromium ? '' : ` (skipped: ${NO_CHROMIUM_REASON})`}`, () => {
   let socksA: ReferenceServer;
   let socksB: ReferenceServer;
   let target: HttpTarget;
-  let trickle: Awaited<ReturnType<typeof startTrickleTarget>>;
+  let trickle: TrickleTarget;
   let subs: SubscriptionServer;
   let dataDir: string;
   let store: Store;

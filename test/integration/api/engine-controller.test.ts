@@ -1,55 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../helpers/ports.js';
+import { exitWithin, startDownload, startTrickleTarget, type TrickleTarget } from '../../helpers/trickle-download.js';
 import { startMicrosocks, type ReferenceServer } from '../../helpers/reference-servers.js';
 import { eventually, openStream, request, startApi, type ApiHarness, type StreamClient } from '../../unit/api/harness.js';
 
 const HK = 'socks 香港';
 
-/**
- * An HTTP target that sends 16 KiB every 50 ms until the client leaves: a download that keeps flowing at a
- * steady rate. (A throttled curl on a fast target is no good here: loopback socket buffers swallow ~10 MB
- * in the first second and then nothing moves through the proxy for many seconds.)
- */
-async function startTrickleTarget(): Promise<{ url: string; close(): Promise<void> }> {
-  const chunk = Buffer.alloc(16 * 1024, 0x61);
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream' });
-    const timer = setInterval(() => res.write(chunk), 50);
-    res.once('close', () => clearInterval(timer));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/stream`,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
-/** curl through the mixed port (SOCKS5, names resolved by the proxy); `exited` resolves with its exit code. */
-function startDownload(mixedPort: number, url: string): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn('curl', ['-sS', '--max-time', '60', '-x', `socks5h://127.0.0.1:${mixedPort}`, '-o', '/dev/null', url], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited };
-}
-
-/** Resolves with the exit code, or 'running' if the process has not exited within ms. */
-const exitWithin = (exited: Promise<number | null>, ms: number) =>
-  Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), ms))]);
-
 describe('controller on a running engine (curl → mixed → pool → microsocks → HTTP target)', () => {
-  let trickle: Awaited<ReturnType<typeof startTrickleTarget>>;
+  let trickle: TrickleTarget;
   let socks: ReferenceServer;
   let h: ApiHarness;
 
