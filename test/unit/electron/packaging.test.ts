@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadProfileFile } from '../../../core/config/load.js';
 import { createProtocolRegistry } from '../../../core/protocol/index.js';
+import { NATIVE_AEAD_ADDON } from '../../../core/protocol/common/native-aead.js';
 import { SOCK_DIAG_ADDON } from '../../../core/route/process/linux-sock-diag.js';
 import { ensureUiBuilt } from '../../e2e/ui-build.js';
 
@@ -78,8 +79,12 @@ describe('electron-builder.yml', () => {
 describe('the packaged files, after a build', () => {
   const minimatch = (file: string, pattern: string) =>
     (createRequire(require.resolve('app-builder-lib'))('minimatch') as { minimatch(f: string, p: string, o: object): boolean }).minimatch(file, pattern, { dot: true });
-  /** The sock_diag addon is Linux only and optional (its build may fail: lookup falls back to /proc). */
-  const optional = (pattern: string) => pattern.includes('native/sockdiag/') && !existsSync(SOCK_DIAG_ADDON);
+  /**
+   * Our addons are optional: sock_diag is Linux only and its build may fail (lookup falls back to /proc);
+   * the AEAD addon's build may fail too (VMess and Shadowsocks fall back to node:crypto).
+   */
+  const optional = (pattern: string) =>
+    (pattern.includes('native/sockdiag/') && !existsSync(SOCK_DIAG_ADDON)) || (pattern.includes('native/aead/') && !existsSync(NATIVE_AEAD_ADDON));
   /** The globs as written (electron-builder's loader turns them into file sets). */
   let c: BuilderConfig & { files: string[]; asar: boolean; asarUnpack: string[] };
   let project: string[];
@@ -156,10 +161,12 @@ describe('the packaged files, after a build', () => {
     expect(natives).toContain('node_modules/better-sqlite3/build/Release/better_sqlite3.node');
     for (const pattern of c.asarUnpack) if (!optional(pattern)) expect(natives.some((f) => minimatch(f, pattern)), pattern).toBe(true);
     for (const addon of natives) expect(c.asarUnpack.some((p) => minimatch(addon, p)), addon).toBe(true);
-    // Where core/route/process/linux-sock-diag.ts loads the addon from, built or not.
-    const sockDiag = path.relative(ROOT, SOCK_DIAG_ADDON).split(path.sep).join('/');
-    expect(c.asarUnpack.some((p) => minimatch(sockDiag, p))).toBe(true);
-    expect(c.files.some((p) => minimatch(sockDiag, p))).toBe(true);
+    // Where core/route/process/linux-sock-diag.ts and core/protocol/common/native-aead.ts load the addons from, built or not.
+    for (const file of [SOCK_DIAG_ADDON, NATIVE_AEAD_ADDON]) {
+      const addon = path.relative(ROOT, file).split(path.sep).join('/');
+      expect(c.asarUnpack.some((p) => minimatch(addon, p)), addon).toBe(true);
+      expect(c.files.some((p) => minimatch(addon, p)), addon).toBe(true);
+    }
   });
 });
 
