@@ -30,3 +30,20 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Starts a server on a freePort(); freePort() can lose a race with another test, so a server that fails
+ * at start gets two more tries on fresh ports before its last error is thrown.
+ */
+export async function onFreePort<Started>(start: (port: number) => Promise<Started>): Promise<{ port: number; proc: Started }> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    try {
+      return { port, proc: await start(port) };
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}

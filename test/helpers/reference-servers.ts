@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { createSelfSignedCert } from './certs.js';
-import { freePort } from './ports.js';
+import { onFreePort } from './ports.js';
 import { startProcess, type RunningProcess } from './processes.js';
 
 /**
@@ -19,19 +19,6 @@ export interface ReferenceServer {
   stop(): Promise<void>;
 }
 
-/** freePort() can lose a race with another test; a server that exits at start gets two more tries. */
-async function onFreePort(start: (port: number) => Promise<RunningProcess>): Promise<{ port: number; proc: RunningProcess }> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    try {
-      return { port, proc: await start(port) };
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  throw lastError;
-}
 
 async function withTempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `switchyard-${prefix}-`));

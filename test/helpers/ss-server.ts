@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { freePort } from './ports.js';
-import { startProcess, type RunningProcess } from './processes.js';
+import { freePort, onFreePort } from './ports.js';
+import { startProcess } from './processes.js';
 
 export interface SsServer {
   port: number;
@@ -52,18 +52,4 @@ export function hasObfsServer(): boolean {
     // It prints its usage and exits non-zero; only a missing binary is "not installed".
     return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }
-}
-
-/** freePort() can lose a race with another test; a server that exits at start gets two more tries. */
-async function onFreePort(start: (port: number) => Promise<RunningProcess>): Promise<{ port: number; proc: RunningProcess }> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    try {
-      return { port, proc: await start(port) };
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  throw lastError;
 }
