@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { expect } from 'vitest';
+import { ProxyError } from '../../core/adapter/errors.js';
 import { connectTcp } from '../../core/transport/tcp.js';
 
 /** What an outbound's dial rejects with: a ProxyError's code, and the outbound it names. */
@@ -62,4 +63,11 @@ function listenerCounts(s: Duplex, events: readonly string[]): Record<string, nu
 
 function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+}
+
+/** A dial refused for its credentials: a ProxyError UPSTREAM_AUTH_FAILED naming `outbound`, the password nowhere in the message. */
+export function expectAuthFailureHidingPassword(err: unknown, outbound: string, password: string): void {
+  expect(err).toBeInstanceOf(ProxyError);
+  expect(err).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', outbound });
+  expect((err as Error).message).not.toContain(password);
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpProxy } from '../../../../core/protocol/http/index.js';
 import { startHttpTarget, expectedSha256, type HttpTarget } from '../../../helpers/http-target.js';
 import { startTinyproxy, startTlsFront, type ReferenceServer, type TlsFront } from '../../../helpers/reference-servers.js';
-import { rawGet } from './raw-http.js';
+import { getThrough } from './raw-http.js';
 import { dialContext } from './dial-context.js';
 
 const MiB = 1024 * 1024;
@@ -45,9 +45,7 @@ describe('http outbound to an HTTPS proxy (TLS front + tinyproxy)', () => {
   });
 
   it('tunnels 20 MiB intact when skip-cert-verify is true', async () => {
-    const dest = { host: '127.0.0.1', port: target.port };
-    const stream = await outbound(true, 'localhost').dial(dest, dialContext(dest));
-    const res = await rawGet(stream, `127.0.0.1:${target.port}`, `/bytes/${20 * MiB}`);
+    const res = await getThrough(outbound(true, 'localhost'), '127.0.0.1', target.port, `/bytes/${20 * MiB}`);
     expect(res.status, proxy.output()).toBe(200);
     expect(res.sha256).toBe(expectedSha256(20 * MiB));
   });

@@ -1,6 +1,9 @@
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { bodyStream } from '../../../helpers/http-target.js';
+import { expect } from 'vitest';
+import type { Outbound } from '../../../../core/adapter/outbound.js';
+import { bodyStream, expectedSha256 } from '../../../helpers/http-target.js';
+import { dialContext } from './dial-context.js';
 
 /**
  * A raw HTTP/1.1 exchange over a stream an outbound dialed: what a client behind the proxy would do.
@@ -83,4 +86,28 @@ export function rawUpload(stream: Duplex, host: string, bytes: number): Promise<
     `POST /upload HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${bytes}\r\nConnection: close\r\n\r\n`,
     bytes,
   );
+}
+
+/** Dials `host:port` through `outbound` and GETs `path` over the tunnel, as a client behind the proxy would. */
+export async function getThrough(outbound: Outbound, host: string, port: number, path: string): Promise<RawResponse> {
+  const dest = { host, port };
+  return rawGet(await outbound.dial(dest, dialContext(dest)), `${host}:${port}`, path);
+}
+
+/** Dials 127.0.0.1:`port` (the http-target) through `outbound` and uploads `bytes` to it. */
+export async function uploadThrough(outbound: Outbound, port: number, bytes: number): Promise<RawResponse> {
+  const dest = { host: '127.0.0.1', port };
+  return rawUpload(await outbound.dial(dest, dialContext(dest)), `127.0.0.1:${port}`, bytes);
+}
+
+/** A /bytes/n download arrived whole: 200, n bytes, the target's hash. `why` labels the status check (a server's output). */
+export function expectIntactDownload(res: RawResponse, bytes: number, why?: string): void {
+  expect(res.status, why).toBe(200);
+  expect(res.bodyBytes).toBe(bytes);
+  expect(res.sha256).toBe(expectedSha256(bytes));
+}
+
+/** The target's answer to an upload: it counted `bytes` and hashed what it should have. */
+export function expectIntactUpload(res: RawResponse, bytes: number): void {
+  expect(JSON.parse(res.text)).toEqual({ bytes, sha256: expectedSha256(bytes) });
 }

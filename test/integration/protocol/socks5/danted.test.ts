@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSocks5 } from '../../../../core/protocol/socks5/index.js';
-import { startHttpTarget, expectedSha256, type HttpTarget } from '../../../helpers/http-target.js';
+import { startHttpTarget, type HttpTarget } from '../../../helpers/http-target.js';
 import { startDanted, type ReferenceServer } from '../../../helpers/reference-servers.js';
 import { freePort } from '../../../helpers/ports.js';
-import { rawGet, rawUpload } from '../http/raw-http.js';
+import { expectIntactDownload, expectIntactUpload, getThrough, uploadThrough } from '../http/raw-http.js';
 import { dialContext } from '../http/dial-context.js';
 
 const MiB = 1024 * 1024;
@@ -23,25 +23,15 @@ describe('socks5 outbound through dante (danted)', () => {
   const outbound = () => createSocks5({ name: 'dante', type: 'socks5', server: '127.0.0.1', port: dante.port });
 
   it('downloads 20 MiB intact', async () => {
-    const dest = { host: '127.0.0.1', port: target.port };
-    const stream = await outbound().dial(dest, dialContext(dest));
-    const res = await rawGet(stream, `127.0.0.1:${target.port}`, `/bytes/${20 * MiB}`);
-    expect(res.status, dante.output()).toBe(200);
-    expect(res.bodyBytes).toBe(20 * MiB);
-    expect(res.sha256).toBe(expectedSha256(20 * MiB));
+    expectIntactDownload(await getThrough(outbound(), '127.0.0.1', target.port, `/bytes/${20 * MiB}`), 20 * MiB, dante.output());
   });
 
   it('uploads 4 MiB intact', async () => {
-    const dest = { host: '127.0.0.1', port: target.port };
-    const stream = await outbound().dial(dest, dialContext(dest));
-    const res = await rawUpload(stream, `127.0.0.1:${target.port}`, 4 * MiB);
-    expect(JSON.parse(res.text)).toEqual({ bytes: 4 * MiB, sha256: expectedSha256(4 * MiB) });
+    expectIntactUpload(await uploadThrough(outbound(), target.port, 4 * MiB), 4 * MiB);
   });
 
   it('resolves a domain destination on the server side', async () => {
-    const dest = { host: 'localhost', port: target.port };
-    const stream = await outbound().dial(dest, dialContext(dest));
-    const res = await rawGet(stream, `localhost:${target.port}`, '/hello');
+    const res = await getThrough(outbound(), 'localhost', target.port, '/hello');
     expect(res.text).toBe('hello');
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSocks5 } from '../../../../core/protocol/socks5/index.js';
 import { startHttpTarget, expectedSha256, type HttpTarget } from '../../../helpers/http-target.js';
 import { startMicrosocks, startTlsFront, type ReferenceServer, type TlsFront } from '../../../helpers/reference-servers.js';
-import { rawGet } from '../http/raw-http.js';
+import { getThrough } from '../http/raw-http.js';
 import { dialContext } from '../http/dial-context.js';
 
 const MiB = 1024 * 1024;
@@ -41,9 +41,7 @@ describe('socks5 outbound with tls: true (TLS front + microsocks)', () => {
   });
 
   it('downloads 20 MiB intact when skip-cert-verify is true', async () => {
-    const dest = { host: '127.0.0.1', port: target.port };
-    const stream = await outbound(true).dial(dest, dialContext(dest));
-    const res = await rawGet(stream, `127.0.0.1:${target.port}`, `/bytes/${20 * MiB}`);
+    const res = await getThrough(outbound(true), '127.0.0.1', target.port, `/bytes/${20 * MiB}`);
     expect(res.sha256).toBe(expectedSha256(20 * MiB));
   });
 });
