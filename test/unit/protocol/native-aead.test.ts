@@ -1,0 +1,340 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ByteQueue } from '../../../core/protocol/common/byte-queue.js';
+import { loadNativeAead, NATIVE_AEAD_ADDON, type NativeAeadAddon, type NativeAeadAlgorithm } from '../../../core/protocol/common/native-aead.js';
+import { ChunkCipher } from '../../../core/protocol/shadowsocks/chunk-cipher.js';
+import { ChunkAead, ChunkReader, ChunkWriter, ShakeMask } from '../../../core/protocol/vmess/chunk.js';
+
+/**
+ * native/aead against node:crypto: the same bytes both ways for every algorithm and size, tampering
+ * rejected, arguments checked, and the VMess / Shadowsocks chunk classes agreeing across the two paths.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const built = fs.existsSync(NATIVE_AEAD_ADDON);
+if (!built) console.warn(`native AEAD tests skipped: ${NATIVE_AEAD_ADDON} missing (run node scripts/build-native.mjs)`);
+/** A built addon must load: only a missing build skips. */
+const loaded = built ? loadNativeAead(NATIVE_AEAD_ADDON, {}) : undefined;
+const addon = loaded?.addon as NativeAeadAddon;
+
+const ALGORITHMS: [NativeAeadAlgorithm, number][] = [
+  ['aes-128-gcm', 16],
+  ['aes-192-gcm', 24],
+  ['aes-256-gcm', 32],
+  ['chacha20-poly1305', 32],
+];
+const TAG = 16;
+
+/** 0..16 KiB: the edges (empty, one byte, around a block, the cap) and random sizes between. */
+const SIZES = [0, 1, 15, 16, 17, 63, 64, 65, 1966, 16 * 1024, ...Array.from({ length: 30 }, () => crypto.randomInt(0, 16 * 1024 + 1))];
+
+function nodeSeal(algorithm: NativeAeadAlgorithm, key: Buffer, nonce: Buffer, plain: Buffer): Buffer {
+  const c = crypto.createCipheriv(algorithm as 'chacha20-poly1305', key, nonce, { authTagLength: TAG });
+  return Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+}
+
+function nodeOpen(algorithm: NativeAeadAlgorithm, key: Buffer, nonce: Buffer, sealed: Buffer): Buffer {
+  const d = crypto.createDecipheriv(algorithm as 'chacha20-poly1305', key, nonce, { authTagLength: TAG });
+  d.setAuthTag(sealed.subarray(sealed.length - TAG));
+  return Buffer.concat([d.update(sealed.subarray(0, sealed.length - TAG)), d.final()]);
+}
+
+const flipBit = (b: Buffer, bit: number) => {
+  b[bit >> 3]! ^= 1 << (bit & 7);
+};
+
+describe.skipIf(!built)('native AEAD context', () => {
+  it('loads and agrees with node:crypto at load', () => {
+    expect(loaded?.status).toEqual({ loaded: true });
+    expect(typeof addon.AeadContext).toBe('function');
+  });
+
+  it.each(ALGORITHMS)('%s: seals byte for byte as node:crypto does, and each opens what the other sealed, 0..16 KiB', (algorithm, keyBytes) => {
+    const key = crypto.randomBytes(keyBytes);
+    const ctx = new addon.AeadContext(algorithm, key);
+    for (const size of SIZES) {
+      const nonce = crypto.randomBytes(12);
+      const plain = crypto.randomBytes(size);
+      // Ranges inside larger buffers, at odd offsets, so offsets are honoured and nothing outside is touched.
+      const src = Buffer.concat([crypto.randomBytes(3), plain, crypto.randomBytes(5)]);
+      const dst = Buffer.alloc(7 + size + TAG + 9, 0xa5);
+      ctx.seal(nonce, src, 3, 3 + size, dst, 7);
+      const sealed = dst.subarray(7, 7 + size + TAG);
+      expect(sealed.equals(nodeSeal(algorithm, key, nonce, plain)), `seal of ${size} bytes`).toBe(true);
+      expect(dst.subarray(0, 7).every((b) => b === 0xa5) && dst.subarray(7 + size + TAG).every((b) => b === 0xa5)).toBe(true);
+      expect(nodeOpen(algorithm, key, nonce, Buffer.from(sealed)).equals(plain), `node:crypto opens ${size} bytes`).toBe(true);
+
+      const theirs = nodeSeal(algorithm, key, nonce, plain);
+      const out = Buffer.alloc(size + 4, 0x5a);
+      expect(ctx.open(nonce, theirs.subarray(size), theirs, 0, size, out, 2)).toBe(true);
+      expect(out.subarray(2, 2 + size).equals(plain), `open of ${size} bytes`).toBe(true);
+      expect([out[0], out[1], out[size + 2], out[size + 3]]).toEqual([0x5a, 0x5a, 0x5a, 0x5a]);
+    }
+  });
+
+  it.each(ALGORITHMS)('%s: seals and opens in place', (algorithm, keyBytes) => {
+    const key = crypto.randomBytes(keyBytes);
+    const ctx = new addon.AeadContext(algorithm, key);
+    const nonce = crypto.randomBytes(12);
+    const plain = crypto.randomBytes(5000);
+    const buf = Buffer.concat([plain, Buffer.alloc(TAG)]);
+    ctx.seal(nonce, buf, 0, plain.length, buf, 0);
+    expect(buf.equals(nodeSeal(algorithm, key, nonce, plain))).toBe(true);
+    const tag = Buffer.from(buf.subarray(plain.length));
+    expect(ctx.open(nonce, tag, buf, 0, plain.length, buf, 0)).toBe(true);
+    expect(buf.subarray(0, plain.length).equals(plain)).toBe(true);
+  });
+
+  it.each(ALGORITHMS)('%s: a flipped bit of the tag, the ciphertext or the nonce is rejected, the output zeroed; the context opens on after it', (algorithm, keyBytes) => {
+    const key = crypto.randomBytes(keyBytes);
+    const ctx = new addon.AeadContext(algorithm, key);
+    for (const part of ['tag', 'ciphertext', 'nonce'] as const) {
+      for (let trial = 0; trial < 8; trial++) {
+        const size = 1 + crypto.randomInt(0, 4096);
+        const nonce = crypto.randomBytes(12);
+        const plain = crypto.randomBytes(size);
+        const sealed = nodeSeal(algorithm, key, nonce, plain);
+        const tag = Buffer.from(sealed.subarray(size));
+        const badNonce = Buffer.from(nonce);
+        if (part === 'tag') flipBit(tag, crypto.randomInt(0, TAG * 8));
+        else if (part === 'ciphertext') flipBit(sealed, crypto.randomInt(0, size * 8));
+        else flipBit(badNonce, crypto.randomInt(0, 96));
+        const out = Buffer.alloc(size + 2, 0xee);
+        expect(ctx.open(badNonce, tag, sealed, 0, size, out, 1), `${part} flipped`).toBe(false);
+        expect(out.subarray(1, 1 + size).every((b) => b === 0)).toBe(true);
+        expect([out[0], out[size + 1]]).toEqual([0xee, 0xee]);
+        // The next genuine chunk on the same context still opens.
+        const good = nodeSeal(algorithm, key, nonce, plain);
+        expect(ctx.open(nonce, good.subarray(size), good, 0, size, out, 1)).toBe(true);
+        expect(out.subarray(1, 1 + size).equals(plain)).toBe(true);
+      }
+    }
+    // An empty chunk is all tag: a wrong one is rejected too.
+    const nonce = crypto.randomBytes(12);
+    const tag = nodeSeal(algorithm, key, nonce, Buffer.alloc(0));
+    const empty = Buffer.alloc(0);
+    expect(ctx.open(nonce, tag, empty, 0, 0, empty, 0)).toBe(true);
+    flipBit(tag, 0);
+    expect(ctx.open(nonce, tag, empty, 0, 0, empty, 0)).toBe(false);
+  });
+
+  it('keeps seal and open apart: interleaved calls on one context match separate node:crypto ciphers', () => {
+    const key = crypto.randomBytes(16);
+    const ctx = new addon.AeadContext('aes-128-gcm', key);
+    for (let i = 0; i < 200; i++) {
+      const nonce = crypto.randomBytes(12);
+      const plain = crypto.randomBytes(crypto.randomInt(0, 3000));
+      const sealed = Buffer.alloc(plain.length + TAG);
+      ctx.seal(nonce, plain, 0, plain.length, sealed, 0);
+      const theirs = nodeSeal('aes-128-gcm', key, nonce, plain);
+      expect(sealed.equals(theirs)).toBe(true);
+      const out = Buffer.alloc(plain.length);
+      expect(ctx.open(nonce, theirs.subarray(plain.length), theirs, 0, plain.length, out, 0)).toBe(true);
+      expect(out.equals(plain)).toBe(true);
+    }
+  });
+
+  it('throws a TypeError naming the argument for a wrong algorithm, key, nonce or tag, and writes nothing', () => {
+    const { AeadContext } = addon;
+    expect(() => new AeadContext('aes-128-ctr' as NativeAeadAlgorithm, Buffer.alloc(16))).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(/^algorithm must be/) }));
+    expect(() => new AeadContext(16 as unknown as NativeAeadAlgorithm, Buffer.alloc(16))).toThrow(TypeError);
+    for (const [algorithm, keyBytes] of ALGORITHMS) {
+      for (const wrong of [0, keyBytes - 1, keyBytes + 1]) {
+        expect(() => new AeadContext(algorithm, Buffer.alloc(wrong))).toThrow(
+          expect.objectContaining({ name: 'TypeError', message: `key must be a Buffer of ${keyBytes} bytes for ${algorithm}, not ${wrong}` }),
+        );
+      }
+    }
+    expect(() => new AeadContext('aes-128-gcm', 'sixteen byte key' as unknown as Buffer)).toThrow(expect.objectContaining({ name: 'TypeError', message: 'key must be a Buffer' }));
+    expect(() => (AeadContext as unknown as (a: string, k: Buffer) => void)('aes-128-gcm', Buffer.alloc(16))).toThrow(TypeError);
+
+    const ctx = new AeadContext('aes-128-gcm', Buffer.alloc(16));
+    const src = crypto.randomBytes(100);
+    const dst = Buffer.alloc(200, 0x11);
+    const unchanged = () => expect(dst.every((b) => b === 0x11)).toBe(true);
+    const typeError = (message: RegExp) => expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(message) });
+    for (const n of [0, 11, 13, 16]) {
+      expect(() => ctx.seal(Buffer.alloc(n), src, 0, 100, dst, 0)).toThrow(typeError(/^nonce must be a Buffer of 12 bytes/));
+      expect(() => ctx.open(Buffer.alloc(n), Buffer.alloc(16), src, 0, 100, dst, 0)).toThrow(typeError(/^nonce must be a Buffer of 12 bytes/));
+    }
+    for (const n of [0, 12, 15, 17]) {
+      expect(() => ctx.open(Buffer.alloc(12), Buffer.alloc(n), src, 0, 100, dst, 0)).toThrow(typeError(/^tag must be a Buffer of 16 bytes/));
+    }
+    expect(() => ctx.seal(Buffer.alloc(12), 'text' as unknown as Buffer, 0, 4, dst, 0)).toThrow(typeError(/^src must be a Buffer/));
+    expect(() => ctx.seal(Buffer.alloc(12), src, 0, 100, null as unknown as Buffer, 0)).toThrow(typeError(/^dst must be a Buffer/));
+    unchanged();
+  });
+
+  it('throws a RangeError for ranges outside the buffers, too small a dst, or overlaps, and writes nothing', () => {
+    const ctx = new addon.AeadContext('chacha20-poly1305', crypto.randomBytes(32));
+    const nonce = Buffer.alloc(12);
+    const src = crypto.randomBytes(100);
+    const dst = Buffer.alloc(200, 0x11);
+    const rangeError = (message: RegExp) => expect.objectContaining({ name: 'RangeError', message: expect.stringMatching(message) });
+    expect(() => ctx.seal(nonce, src, 0, 101, dst, 0)).toThrow(rangeError(/^srcEnd must be an integer from 0 to 100/));
+    expect(() => ctx.seal(nonce, src, -1, 10, dst, 0)).toThrow(rangeError(/^srcStart/));
+    expect(() => ctx.seal(nonce, src, 1.5, 10, dst, 0)).toThrow(rangeError(/^srcStart/));
+    expect(() => ctx.seal(nonce, src, Number.NaN, 10, dst, 0)).toThrow(rangeError(/^srcStart/));
+    expect(() => ctx.seal(nonce, src, 50, 10, dst, 0)).toThrow(rangeError(/^srcEnd must be at least srcStart/));
+    expect(() => ctx.seal(nonce, src, 0, 100, dst, 201)).toThrow(rangeError(/^dstStart/));
+    // A seal needs the tag's 16 bytes after the ciphertext; an open needs only the plaintext's.
+    expect(() => ctx.seal(nonce, src, 0, 100, dst, 85)).toThrow(rangeError(/^dst has 115 bytes from dstStart, 116 needed/));
+    expect(() => ctx.open(nonce, Buffer.alloc(16), src, 0, 100, dst, 101)).toThrow(rangeError(/^dst has 99 bytes from dstStart, 100 needed/));
+    expect(dst.every((b) => b === 0x11)).toBe(true);
+    // Same bytes is in place; shifted by one is not.
+    const buf = crypto.randomBytes(300);
+    expect(() => ctx.seal(nonce, buf, 0, 100, buf, 1)).toThrow(rangeError(/overlap/));
+    expect(() => ctx.open(nonce, Buffer.alloc(16), buf, 10, 110, buf, 0)).toThrow(rangeError(/overlap/));
+    expect(() => ctx.open(nonce, buf.subarray(50, 66), buf, 100, 200, buf, 0)).toThrow(rangeError(/^tag overlaps the dst range/));
+    const copy = Buffer.from(buf);
+    expect(() => ctx.seal(nonce, buf, 0, 100, buf, 100)).not.toThrow(); // adjacent, not overlapping
+    expect(buf.subarray(0, 100).equals(copy.subarray(0, 100))).toBe(true);
+    expect(() => (addon.AeadContext.prototype as unknown as { seal: (...a: unknown[]) => void }).seal.call({}, nonce, src, 0, 1, dst, 0)).toThrow(TypeError);
+  });
+
+  it('frees dropped contexts: 200,000 of them, made over many turns of the event loop, leave the RSS within bounds', () => {
+    // Each holds two EVP contexts (~2 KiB natively); leaked, 200,000 would add 400 MiB or so. Node-API
+    // runs finalizers after the turn that collected their objects, so the rounds yield between them.
+    const script = `
+      const { AeadContext } = require(${JSON.stringify(NATIVE_AEAD_ADDON)});
+      const key = Buffer.alloc(32, 7), nonce = Buffer.alloc(12), out = Buffer.alloc(64);
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      const round = async () => {
+        for (let i = 0; i < 2000; i++) new AeadContext('aes-256-gcm', key).seal(nonce, out, 0, 16, out, 16);
+        global.gc();
+        await turn();
+      };
+      (async () => {
+        for (let r = 0; r < 10; r++) await round();
+        const before = process.memoryUsage().rss;
+        for (let r = 0; r < 100; r++) await round();
+        console.log(process.memoryUsage().rss - before);
+      })();`;
+    const grown = Number(execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 60_000 }).trim());
+    expect(grown).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('resolves every symbol at load (-z now): where OpenSSL is absent the load fails instead of a later call aborting', () => {
+    const cc = spawnSync('cc', ['--version']);
+    if (cc.status !== 0) return void console.warn('skipped: no cc');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aead-dlopen-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'probe.c'),
+        '#include <dlfcn.h>\n#include <stdio.h>\nint main(int c, char **v) { (void)c; void *h = dlopen(v[1], RTLD_LAZY); puts(h ? "loaded" : dlerror()); return 0; }\n',
+      );
+      execFileSync('cc', ['-o', path.join(dir, 'probe'), path.join(dir, 'probe.c'), '-ldl']);
+      // A plain C program exports neither Node-API nor OpenSSL: with lazy binding the load would succeed.
+      const out = execFileSync(path.join(dir, 'probe'), [NATIVE_AEAD_ADDON], { encoding: 'utf8' });
+      expect(out).toMatch(/undefined symbol: (napi_|EVP_|ERR_|OPENSSL_)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the node:crypto fallback', () => {
+  it('SWITCHYARD_NATIVE_AEAD=0 or a missing addon leaves the chunk ciphers on node:crypto', () => {
+    expect(loadNativeAead(NATIVE_AEAD_ADDON, { SWITCHYARD_NATIVE_AEAD: '0' })).toEqual({ status: { loaded: false, reason: 'SWITCHYARD_NATIVE_AEAD=0' } });
+    const missing = loadNativeAead(path.join(os.tmpdir(), 'no-such-aead.node'), {});
+    expect(missing.addon).toBeUndefined();
+    expect(missing.status).toEqual({ loaded: false, reason: expect.stringContaining('no-such-aead.node') });
+  });
+
+  it('the switch is read from the environment by the classes themselves (fresh processes, with and without it)', () => {
+    const probe = `
+      const { ChunkCipher } = await import('./core/protocol/shadowsocks/chunk-cipher.ts');
+      const { ChunkAead } = await import('./core/protocol/vmess/chunk.ts');
+      const { nativeAeadStatus } = await import('./core/protocol/common/native-aead.ts');
+      console.log(JSON.stringify({ ss: new ChunkCipher('aes-128-gcm', Buffer.alloc(16)).isNative, vmess: new ChunkAead('aes-128-gcm', Buffer.alloc(16), Buffer.alloc(16)).isNative, status: nativeAeadStatus() }));`;
+    const run = (value: string | undefined) => {
+      const env = { ...process.env };
+      if (value === undefined) delete env.SWITCHYARD_NATIVE_AEAD;
+      else env.SWITCHYARD_NATIVE_AEAD = value;
+      const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+      return JSON.parse(out.trim().split('\n').pop()!) as { ss: boolean; vmess: boolean; status: { loaded: boolean } };
+    };
+    expect(run('0')).toEqual({ ss: false, vmess: false, status: { loaded: false, reason: 'SWITCHYARD_NATIVE_AEAD=0' } });
+    if (built) expect(run(undefined)).toEqual({ ss: true, vmess: true, status: { loaded: true } });
+  }, 60_000);
+});
+
+/** Both paths of the chunk classes, chosen explicitly: the addon, or null for node:crypto. */
+const PATHS: [string, NativeAeadAddon | null, NativeAeadAddon | null][] = built
+  ? [
+      ['native → node:crypto', addon, null],
+      ['node:crypto → native', null, addon],
+      ['native → native', addon, addon],
+    ]
+  : [['node:crypto → node:crypto', null, null]];
+
+describe('VMess chunks across the two paths', () => {
+  it.each(PATHS)('%s: aes-128-gcm and chacha20-poly1305 with padding, read in uneven pieces', (_name, writerAddon, readerAddon) => {
+    for (const security of ['aes-128-gcm', 'chacha20-poly1305'] as const) {
+      const key = crypto.randomBytes(16);
+      const iv = crypto.randomBytes(16);
+      const writer = new ChunkWriter(new ChunkAead(security, key, iv, writerAddon), new ShakeMask(iv), true);
+      const payload = crypto.randomBytes(100_000);
+      const wire: Buffer[] = [];
+      for (let off = 0; off < payload.length; ) {
+        const n = crypto.randomInt(1, 40_000);
+        writer.write(payload.subarray(off, off + n), wire);
+        off += n;
+      }
+      writer.end(wire);
+      const all = Buffer.concat(wire);
+      const aead = new ChunkAead(security, key, iv, readerAddon);
+      expect(aead.isNative).toBe(readerAddon !== null);
+      const reader = new ChunkReader(aead, new ShakeMask(iv), true);
+      const q = new ByteQueue();
+      const got: Buffer[] = [];
+      let ended = false;
+      for (let off = 0; off < all.length && !ended; ) {
+        const n = crypto.randomInt(1, 9000);
+        // A read buffer of our own, wiped after the call as a reused read buffer would be overwritten.
+        const read = Buffer.from(all.subarray(off, off + n));
+        off += n;
+        q.push(read);
+        ended = reader.read(q, (b) => got.push(b));
+        q.detach();
+        read.fill(0);
+      }
+      expect(ended).toBe(true);
+      expect(Buffer.concat(got).equals(payload)).toBe(true);
+    }
+  });
+});
+
+describe('Shadowsocks chunks across the two paths', () => {
+  it.each(PATHS)('%s: every algorithm, plaintext and ciphertext in several pieces, a bad tag refused', (_name, sealAddon, openAddon) => {
+    for (const [algorithm, keyBytes] of ALGORITHMS) {
+      const key = crypto.randomBytes(keyBytes);
+      const sealer = new ChunkCipher(algorithm, key, sealAddon);
+      const opener = new ChunkCipher(algorithm, key, openAddon);
+      expect(opener.isNative).toBe(openAddon !== null);
+      for (let i = 0; i < 20; i++) {
+        const plain = crypto.randomBytes(crypto.randomInt(0, 0x3fff + 1));
+        const cuts = [0, crypto.randomInt(0, plain.length + 1), plain.length].sort((a, b) => a - b);
+        const sealed: Buffer[] = [];
+        sealer.seal(i % 2 ? [plain] : [plain.subarray(0, cuts[1]), plain.subarray(cuts[1])], sealed);
+        const wire = Buffer.concat(sealed);
+        const received = Buffer.from(wire);
+        const body = wire.subarray(0, plain.length);
+        const tag = wire.subarray(plain.length);
+        const pieces = i % 3 === 0 || body.length === 0 ? (body.length ? [body] : []) : [body.subarray(0, 1), body.subarray(1)];
+        if (i === 7) {
+          const bad = Buffer.from(tag);
+          flipBit(bad, 5);
+          expect(opener.open(pieces, bad)).toBeUndefined();
+        }
+        const opened = opener.open(pieces, tag);
+        expect(opened && Buffer.concat(opened).equals(plain), `chunk ${i} of ${plain.length} bytes`).toBe(true);
+        // The received bytes are left as they were: plaintext goes to buffers of its own.
+        expect(wire.equals(received)).toBe(true);
+      }
+    }
+  });
+});
