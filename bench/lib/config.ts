@@ -20,7 +20,8 @@ export interface BenchConfig {
   timeoutSeconds: number;
 }
 
-function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, integer = true): number {
+/** A number setting from the environment: `fallback` when unset or empty, else a number ≥ min (an integer unless told). */
+export function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, integer = true): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -31,16 +32,16 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
-  const streams = num(env, 'BENCH_STREAMS', 8, 1);
+  const streams = envNumber(env, 'BENCH_STREAMS', 8, 1);
   return {
-    bulkMiB: num(env, 'BENCH_BULK_MIB', 1024, streams),
-    seconds: num(env, 'BENCH_SECONDS', 5, 0.5, false),
-    warmupSeconds: num(env, 'BENCH_WARMUP_SECONDS', 0.5, 0, false),
-    concurrency: num(env, 'BENCH_CONCURRENCY', 32, 1),
+    bulkMiB: envNumber(env, 'BENCH_BULK_MIB', 1024, streams),
+    seconds: envNumber(env, 'BENCH_SECONDS', 5, 0.5, false),
+    warmupSeconds: envNumber(env, 'BENCH_WARMUP_SECONDS', 0.5, 0, false),
+    concurrency: envNumber(env, 'BENCH_CONCURRENCY', 32, 1),
     streams,
-    idleConnections: num(env, 'BENCH_IDLE', 1000, 1),
-    loadgenThreads: num(env, 'BENCH_LOADGEN_THREADS', 2, 1),
-    rounds: num(env, 'BENCH_ROUNDS', 3, 1),
-    timeoutSeconds: num(env, 'BENCH_TIMEOUT_S', 1800, 10),
+    idleConnections: envNumber(env, 'BENCH_IDLE', 1000, 1),
+    loadgenThreads: envNumber(env, 'BENCH_LOADGEN_THREADS', 2, 1),
+    rounds: envNumber(env, 'BENCH_ROUNDS', 3, 1),
+    timeoutSeconds: envNumber(env, 'BENCH_TIMEOUT_S', 1800, 10),
   };
 }

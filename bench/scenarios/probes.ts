@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Check, Scenario, ScenarioReport } from '../scenario.js';
 import { runBounded } from '../lib/children.js';
 import { fmt, ratio } from '../lib/report.js';
+import { envNumber } from '../lib/config.js';
 import { exitWhenDone, runStandalone } from '../lib/standalone.js';
 import { startControlledSocks5, type ControlledSocks5 } from '../../test/helpers/controlled-socks5.js';
 import { startHttpTarget, type HttpTarget } from '../../test/helpers/http-target.js';
@@ -32,12 +33,7 @@ interface Settings {
 }
 
 function settings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const int = (name: string, fallback: number) => {
-    const raw = env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected an integer ≥ 1, got "${raw}"`);
-    return n;
-  };
+  const int = (name: string, fallback: number) => envNumber(env, name, fallback, 1);
   return { members: int('BENCH_PROBE_MEMBERS', 500), concurrency: int('BENCH_PROBE_CONCURRENCY', 32), delayMs: int('BENCH_PROBE_DELAY_MS', 100) };
 }
 

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { Check, Scenario, ScenarioReport } from '../scenario.js';
 import { runBounded } from '../lib/children.js';
 import { fmt } from '../lib/report.js';
+import { envNumber } from '../lib/config.js';
 import { exitWhenDone, runStandalone } from '../lib/standalone.js';
 
 const MiB = 1024 * 1024;
@@ -48,10 +49,7 @@ interface State {
 const self = fileURLToPath(import.meta.url);
 
 function serverCount(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.BENCH_SUB_SERVERS;
-  const n = raw === undefined || raw === '' ? 5000 : Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_SUB_SERVERS: expected an integer ≥ 1, got "${raw}"`);
-  return n;
+  return envNumber(env, 'BENCH_SUB_SERVERS', 5000, 1);
 }
 
 /** Deterministic servers of four types, with the names, hosts and credentials providers use. */

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Check, Scenario, ScenarioReport } from '../scenario.js';
 import { fmt } from '../lib/report.js';
+import { envNumber } from '../lib/config.js';
 import { exitWhenDone, runStandalone } from '../lib/standalone.js';
 import { Engine } from '../../core/engine.js';
 import { loadProfile } from '../../core/config/index.js';
@@ -43,12 +44,7 @@ interface Settings {
 }
 
 function settings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const int = (name: string, fallback: number) => {
-    const raw = env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected an integer ≥ 1, got "${raw}"`);
-    return n;
-  };
+  const int = (name: string, fallback: number) => envNumber(env, name, fallback, 1);
   return { servers: int('BENCH_UI_SERVERS', 500), frames: int('BENCH_UI_FRAMES', 15) };
 }
 
