@@ -35,6 +35,20 @@ function resetSources(): void {
   target.sources.clear();
 }
 
+/** An engine whose every connection goes to one load-balance pool over m1..m3 with `strategy`; sources counted from zero. */
+async function startPoolOverMicrosocks(strategy: string): Promise<{ engine: Engine; port: number }> {
+  const started = await startEngine(`
+proxies:
+${microsocksProxies()}
+proxy-groups:
+  - { name: pool, type: load-balance, strategy: ${strategy}, proxies: [m1, m2, m3] }
+rules:
+  - MATCH,pool
+`);
+  resetSources();
+  return started;
+}
+
 const countsBySource = () => MICRO_ADDR.map((a) => target.sources.get(a) ?? 0);
 
 beforeAll(async () => {
@@ -86,15 +100,7 @@ rules:
   });
 
   it('spreads 30 connections round-robin over 3 upstreams: 10 each, counted at the target', async () => {
-    const { engine, port } = await startEngine(`
-proxies:
-${microsocksProxies()}
-proxy-groups:
-  - { name: pool, type: load-balance, strategy: round-robin, proxies: [m1, m2, m3] }
-rules:
-  - MATCH,pool
-`);
-    resetSources();
+    const { engine, port } = await startPoolOverMicrosocks('round-robin');
     const results = await inParallel(30, 6, () => getViaSocks(port, target.url('/hello')));
     expect(results.map((r) => r.status)).toEqual(Array(30).fill(200));
     expect(countsBySource()).toEqual([10, 10, 10]);
@@ -145,15 +151,7 @@ rules:
   });
 
   it('least-connections sends each new connection to the least busy upstream', async () => {
-    const { engine, port } = await startEngine(`
-proxies:
-${microsocksProxies()}
-proxy-groups:
-  - { name: pool, type: load-balance, strategy: least-connections, proxies: [m1, m2, m3] }
-rules:
-  - MATCH,pool
-`);
-    resetSources();
+    const { engine, port } = await startPoolOverMicrosocks('least-connections');
     // Two slow requests hold m1 and m2; the next quick ones must all go to m3 while they last.
     const slow = [getViaSocks(port, target.url('/slow/1500')), getViaSocks(port, target.url('/slow/1500'))];
     await new Promise((r) => setTimeout(r, 300));
