@@ -3,14 +3,15 @@ import type { Outbound } from '../../core/adapter/outbound.js';
 import { createSocks5 } from '../../core/protocol/socks5/index.js';
 import { startControlledSocks5, type ControlledSocks5 } from './controlled-socks5.js';
 import { startHttpTarget, type HttpTarget } from './http-target.js';
+import { lateBound } from './late-bound.js';
 
 export interface ProbedMember {
   /** The HTTP target the probes fetch from. */
-  readonly target: HttpTarget;
+  target: HttpTarget;
   /** The SOCKS5 server the member dials; tests set its delay, drop and throttle. */
-  readonly socks: ControlledSocks5;
+  socks: ControlledSocks5;
   /** A socks5 outbound named jp1 to `socks`. */
-  readonly member: Outbound;
+  member: Outbound;
 }
 
 /**
@@ -32,19 +33,9 @@ export function useProbedMember(): ProbedMember {
     started?.socks.set({ delayMs: 0, drop: false, bytesPerSecond: undefined });
     started?.socks.resetCounters();
   });
-  const get = (): ProbedMember => {
-    if (!started) throw new Error('useProbedMember: used outside a test (before beforeAll ran)');
-    return started;
-  };
   return {
-    get target() {
-      return get().target;
-    },
-    get socks() {
-      return get().socks;
-    },
-    get member() {
-      return get().member;
-    },
+    target: lateBound('the probe target', () => started?.target),
+    socks: lateBound('the probe SOCKS5 server', () => started?.socks),
+    member: lateBound('the probed member', () => started?.member),
   };
 }

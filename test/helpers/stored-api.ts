@@ -6,14 +6,15 @@ import { createProtocolRegistry } from '../../core/protocol/index.js';
 import { openStore, type Store } from '../../core/store/index.js';
 import { SubscriptionService, type SubscriptionServiceOptions } from '../../core/subscription/refresh.js';
 import { profileYaml, startApi, type ApiHarness } from '../unit/api/harness.js';
+import { lateBound } from './late-bound.js';
 
 export interface StoredApi {
   /** The controller with the store's subscription service, as `switchyard run --data-dir` has it. */
-  readonly h: ApiHarness;
+  h: ApiHarness;
   /** A controller without a store, for the "needs --data-dir" answers. */
-  readonly bare: ApiHarness;
+  bare: ApiHarness;
   /** The real SQLite store in a temp dir, for checking what a call wrote. */
-  readonly store: Store;
+  store: Store;
 }
 
 /**
@@ -40,19 +41,9 @@ export function useStoredApi(dirPrefix: string, fetch?: SubscriptionServiceOptio
     store?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
-  const started = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('useStoredApi: used before its beforeAll ran');
-    return value;
-  };
   return {
-    get h() {
-      return started(h);
-    },
-    get bare() {
-      return started(bare);
-    },
-    get store() {
-      return started(store);
-    },
+    h: lateBound('the stored-api controller', () => h),
+    bare: lateBound('the bare controller', () => bare),
+    store: lateBound('the stored-api store', () => store),
   };
 }

@@ -6,61 +6,61 @@ import type { Outbound } from '../../../core/adapter/outbound.js';
 import { measureLatency, type LatencyProbe } from '../../../core/probe/latency.js';
 import { useProbedMember } from '../../helpers/probe-member.js';
 
-const fixture = useProbedMember();
+const { target, socks, member } = useProbedMember();
 
-const probe = (p: Partial<LatencyProbe> = {}): LatencyProbe => ({ url: fixture.target.url('/hello'), timeoutMs: 2000, mode: 'http', ...p });
+const probe = (p: Partial<LatencyProbe> = {}): LatencyProbe => ({ url: target.url('/hello'), timeoutMs: 2000, mode: 'http', ...p });
 
 /** Waits until the server has no client connection open (the probe cleaned up after itself). */
 async function allClosed(): Promise<void> {
-  for (let i = 0; i < 100 && fixture.socks.open > 0; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(fixture.socks.open).toBe(0);
+  for (let i = 0; i < 100 && socks.open > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(socks.open).toBe(0);
 }
 
 describe('latency probe through a real socks5 outbound', () => {
   it.each([300, 600])('measures an injected %i ms delay within ±20%', async (delayMs) => {
-    fixture.socks.set({ delayMs });
-    const result = await measureLatency(fixture.member, probe());
+    socks.set({ delayMs });
+    const result = await measureLatency(member, probe());
     expect(result).toMatchObject({ name: 'jp1', ok: true, mode: 'http' });
     expect(result.latencyMs!).toBeGreaterThanOrEqual(delayMs * 0.8);
     expect(result.latencyMs!).toBeLessThanOrEqual(delayMs * 1.2);
-    expect(fixture.socks.destinations).toEqual([`127.0.0.1:${fixture.target.port}`]);
-    expect(fixture.target.hits.get('hello')).toBeGreaterThan(0);
+    expect(socks.destinations).toEqual([`127.0.0.1:${target.port}`]);
+    expect(target.hits.get('hello')).toBeGreaterThan(0);
     await allClosed();
   });
 
   it('unified mode times only a second request on the same connection, leaving the dial out', async () => {
-    fixture.socks.set({ delayMs: 200 });
-    const result = await measureLatency(fixture.member, probe({ mode: 'unified' }));
+    socks.set({ delayMs: 200 });
+    const result = await measureLatency(member, probe({ mode: 'unified' }));
     expect(result).toMatchObject({ ok: true, mode: 'unified' });
     expect(result.latencyMs!).toBeLessThan(60);
-    expect(fixture.socks.accepted).toBe(1); // both requests rode one connection
+    expect(socks.accepted).toBe(1); // both requests rode one connection
     await allClosed();
   });
 
   it('tcp mode times the connect to the server itself', async () => {
-    fixture.socks.set({ delayMs: 300 }); // the SOCKS answer delay must not count
-    const result = await measureLatency(fixture.member, probe({ mode: 'tcp', endpoint: { host: '127.0.0.1', port: fixture.socks.port } }));
+    socks.set({ delayMs: 300 }); // the SOCKS answer delay must not count
+    const result = await measureLatency(member, probe({ mode: 'tcp', endpoint: { host: '127.0.0.1', port: socks.port } }));
     expect(result).toMatchObject({ ok: true, mode: 'tcp' });
     expect(result.latencyMs!).toBeLessThan(100);
-    expect(fixture.socks.connects).toBe(0);
-    const none = await measureLatency(fixture.member, probe({ mode: 'tcp' }));
+    expect(socks.connects).toBe(0);
+    const none = await measureLatency(member, probe({ mode: 'tcp' }));
     expect(none).toMatchObject({ ok: false, error: { code: 'NO_ENDPOINT' } });
   });
 
   it('checks the status: any 2xx/3xx by default, or the expected ones', async () => {
-    const missing = await measureLatency(fixture.member, probe({ url: fixture.target.url('/nothing-here') }));
+    const missing = await measureLatency(member, probe({ url: target.url('/nothing-here') }));
     expect(missing).toMatchObject({ ok: false, error: { code: 'UNEXPECTED_STATUS' } });
     expect(missing.error!.message).toContain('404');
     expect(missing.latencyMs).toBeUndefined();
-    expect(await measureLatency(fixture.member, probe({ url: fixture.target.url('/nothing-here'), expectedStatus: [404] }))).toMatchObject({ ok: true });
-    expect(await measureLatency(fixture.member, probe({ expectedStatus: [204] }))).toMatchObject({ ok: false, error: { code: 'UNEXPECTED_STATUS' } });
+    expect(await measureLatency(member, probe({ url: target.url('/nothing-here'), expectedStatus: [404] }))).toMatchObject({ ok: true });
+    expect(await measureLatency(member, probe({ expectedStatus: [204] }))).toMatchObject({ ok: false, error: { code: 'UNEXPECTED_STATUS' } });
     await allClosed();
   });
 
   it('gives up after the timeout with TIMEOUT and leaves no connection open', async () => {
-    fixture.socks.set({ delayMs: 1500 });
+    socks.set({ delayMs: 1500 });
     const started = Date.now();
-    const result = await measureLatency(fixture.member, probe({ timeoutMs: 200 }));
+    const result = await measureLatency(member, probe({ timeoutMs: 200 }));
     const took = Date.now() - started;
     expect(result).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
     expect(took).toBeGreaterThanOrEqual(190);
@@ -69,8 +69,8 @@ describe('latency probe through a real socks5 outbound', () => {
   });
 
   it('reports a dropped upstream and a refused one with the dial error code', async () => {
-    fixture.socks.set({ drop: true });
-    expect(await measureLatency(fixture.member, probe())).toMatchObject({ ok: false, error: { code: 'UPSTREAM_CLOSED' } });
+    socks.set({ drop: true });
+    expect(await measureLatency(member, probe())).toMatchObject({ ok: false, error: { code: 'UPSTREAM_CLOSED' } });
     const closedPort = await new Promise<number>((resolve) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
         const port = (s.address() as net.AddressInfo).port;
@@ -79,7 +79,7 @@ describe('latency probe through a real socks5 outbound', () => {
     });
     const gone = createSocks5({ name: 'gone', type: 'socks5', server: '127.0.0.1', port: closedPort });
     expect(await measureLatency(gone, probe())).toMatchObject({ ok: false, name: 'gone', error: { code: 'CONNECTION_REFUSED' } });
-    expect(await measureLatency(fixture.member, probe({ url: 'ftp://example.com/' }))).toMatchObject({ ok: false, error: { code: 'BAD_URL' } });
+    expect(await measureLatency(member, probe({ url: 'ftp://example.com/' }))).toMatchObject({ ok: false, error: { code: 'BAD_URL' } });
   });
 
   it('works over a stream that is not a net.Socket (framed protocols), in unified mode too', async () => {
@@ -88,7 +88,7 @@ describe('latency probe through a real socks5 outbound', () => {
       name: 'framed',
       type: 'test',
       async dial(dest, ctx) {
-        const inner = await fixture.member.dial(dest, ctx);
+        const inner = await member.dial(dest, ctx);
         const up = new PassThrough();
         const down = new PassThrough();
         up.pipe(inner);
@@ -98,7 +98,7 @@ describe('latency probe through a real socks5 outbound', () => {
         return wrapper;
       },
     };
-    fixture.socks.set({ delayMs: 100 });
+    socks.set({ delayMs: 100 });
     const http = await measureLatency(framed, probe());
     expect(http).toMatchObject({ ok: true, name: 'framed' });
     expect(http.latencyMs!).toBeGreaterThanOrEqual(80);

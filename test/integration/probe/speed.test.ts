@@ -4,15 +4,15 @@ import { Probes } from '../../../core/probe/probes.js';
 import { useProbedMember } from '../../helpers/probe-member.js';
 
 const MiB = 1024 * 1024;
-const fixture = useProbedMember();
+const { target, socks, member } = useProbedMember();
 
-const probe = (p: Partial<SpeedProbe> = {}): SpeedProbe => ({ url: fixture.target.url(`/bytes/${64 * MiB}`), maxBytes: 10 * MiB, maxMs: 1000, timeoutMs: 2000, ...p });
+const probe = (p: Partial<SpeedProbe> = {}): SpeedProbe => ({ url: target.url(`/bytes/${64 * MiB}`), maxBytes: 10 * MiB, maxMs: 1000, timeoutMs: 2000, ...p });
 
 describe('speed probe through a real socks5 outbound', () => {
   it('measures a 2 MiB/s throttle within ±25%, stopping at maxMs', async () => {
     const rate = 2 * MiB;
-    fixture.socks.set({ bytesPerSecond: rate });
-    const result = await measureSpeed(fixture.member, probe({ maxMs: 1200 }));
+    socks.set({ bytesPerSecond: rate });
+    const result = await measureSpeed(member, probe({ maxMs: 1200 }));
     expect(result).toMatchObject({ name: 'jp1', ok: true });
     const expectedMbps = (rate * 8) / 1e6;
     expect(result.mbps!).toBeGreaterThanOrEqual(expectedMbps * 0.75);
@@ -25,7 +25,7 @@ describe('speed probe through a real socks5 outbound', () => {
   });
 
   it('stops at maxBytes first when the link is fast', async () => {
-    const result = await measureSpeed(fixture.member, probe({ maxBytes: 512 * 1024, maxMs: 5000 }));
+    const result = await measureSpeed(member, probe({ maxBytes: 512 * 1024, maxMs: 5000 }));
     expect(result.ok).toBe(true);
     expect(result.bytes).toBeGreaterThanOrEqual(512 * 1024);
     expect(result.bytes).toBeLessThan(512 * 1024 + 256 * 1024); // at most the chunks already in flight
@@ -34,23 +34,23 @@ describe('speed probe through a real socks5 outbound', () => {
   });
 
   it('counts a body shorter than maxBytes as a complete test', async () => {
-    const result = await measureSpeed(fixture.member, probe({ url: fixture.target.url('/bytes/300000') }));
+    const result = await measureSpeed(member, probe({ url: target.url('/bytes/300000') }));
     expect(result).toMatchObject({ ok: true, bytes: 300000 });
   });
 
   it('fails with the status or the dial error, and counts the bytes it spent', async () => {
-    expect(await measureSpeed(fixture.member, probe({ url: fixture.target.url('/missing') }))).toMatchObject({ ok: false, bytes: 0, error: { code: 'UNEXPECTED_STATUS' } });
-    fixture.socks.set({ drop: true });
-    expect(await measureSpeed(fixture.member, probe())).toMatchObject({ ok: false, bytes: 0, error: { code: 'UPSTREAM_CLOSED' } });
+    expect(await measureSpeed(member, probe({ url: target.url('/missing') }))).toMatchObject({ ok: false, bytes: 0, error: { code: 'UNEXPECTED_STATUS' } });
+    socks.set({ drop: true });
+    expect(await measureSpeed(member, probe())).toMatchObject({ ok: false, bytes: 0, error: { code: 'UPSTREAM_CLOSED' } });
   });
 
   it('runs one speed test at a time by default, two at once when asked', async () => {
-    fixture.socks.set({ bytesPerSecond: 4 * MiB });
+    socks.set({ bytesPerSecond: 4 * MiB });
     const timed = async (probes: Probes) => {
       const spans: [number, number][] = [];
       await Promise.all(
         [0, 1].map(async () => {
-          const r = await probes.testSpeed('jp1', { url: fixture.target.url(`/bytes/${64 * MiB}`), maxMs: 300 });
+          const r = await probes.testSpeed('jp1', { url: target.url(`/bytes/${64 * MiB}`), maxMs: 300 });
           expect(r.ok).toBe(true);
           spans.push([Date.now() - r.durationMs, Date.now()]);
         }),
@@ -58,7 +58,7 @@ describe('speed probe through a real socks5 outbound', () => {
       spans.sort((a, b) => a[0] - b[0]);
       return spans;
     };
-    const outbounds = new Map([['jp1', fixture.member]]);
+    const outbounds = new Map([['jp1', member]]);
     const serial = await timed(new Probes({ outbounds, pools: new Map() }));
     // the second download began after the first ended
     expect(serial[1]![0]).toBeGreaterThanOrEqual(serial[0]![1] - 20);
