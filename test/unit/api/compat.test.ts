@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpTarget, type HttpTarget } from '../../helpers/http-target.js';
-import { freePort } from '../../helpers/ports.js';
-import { eventually, openStream, profileYaml, startApi, type ApiHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, openStream, useApiWithTarget } from './harness.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/mihomo/${name}.json`, import.meta.url), 'utf8'));
 
@@ -34,19 +32,8 @@ function recordDifferences(ours: Record<string, unknown>, sample: unknown, path:
 }
 
 describe('mihomo compatibility of our JSON', () => {
-  let h: ApiHarness;
-  let target: HttpTarget;
+  const { h, target } = useApiWithTarget();
   const hello = () => encodeURIComponent(target.url('/hello'));
-
-  beforeAll(async () => {
-    target = await startHttpTarget();
-    h = await startApi(profileYaml({ deadPort: await freePort() }));
-  });
-
-  afterAll(async () => {
-    await h?.close();
-    await target?.close();
-  });
 
   it('the shape check itself catches a missing key, a wrong type and a wrong element type', () => {
     expect(shapeDifferences({ up: 1 }, { up: 1, down: 2 })).toEqual(['$.down: missing']);

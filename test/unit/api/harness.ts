@@ -1,10 +1,14 @@
 import http from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import { Engine, type EngineOptions } from '../../../core/engine.js';
 import { loadProfile } from '../../../core/config/index.js';
 import { createProtocolRegistry } from '../../../core/protocol/index.js';
 import { createLogger } from '../../../core/logger.js';
 import { LogHub, type Controller, type ControllerAddress, type ControllerOptions } from '../../../core/api/index.js';
+import { startHttpTarget, type HttpTarget } from '../../helpers/http-target.js';
+import { lateBound } from '../../helpers/late-bound.js';
+import { freePort } from '../../helpers/ports.js';
 
 /**
  * A real Engine built from a YAML profile, started on loopback with port 0 for both the mixed inbound and
@@ -170,4 +174,22 @@ rules:
   - IP-CIDR,127.0.0.0/8,auto
   - MATCH,DIRECT
 ${o.extra ?? ''}`;
+}
+
+/**
+ * The controller tests' fixture, started once per describe: an HTTP target for delay tests and a
+ * controller on profileYaml() whose dead member points at a port nothing listens on.
+ */
+export function useApiWithTarget(): { h: ApiHarness; target: HttpTarget } {
+  let h: ApiHarness | undefined;
+  let target: HttpTarget | undefined;
+  beforeAll(async () => {
+    target = await startHttpTarget();
+    h = await startApi(profileYaml({ deadPort: await freePort() }));
+  });
+  afterAll(async () => {
+    await h?.close();
+    await target?.close();
+  });
+  return { h: lateBound('the controller', () => h), target: lateBound('the HTTP target', () => target) };
 }

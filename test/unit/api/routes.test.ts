@@ -1,27 +1,14 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpTarget, type HttpTarget } from '../../helpers/http-target.js';
-import { freePort } from '../../helpers/ports.js';
+import { describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../../core/api/http.js';
-import { profileYaml, startApi, type ApiHarness } from './harness.js';
+import { useApiWithTarget } from './harness.js';
 
 const HK = 'trojan 香港';
 const HK_PATH = 'trojan%20%E9%A6%99%E6%B8%AF';
 
 describe('controller routes', () => {
-  let h: ApiHarness;
-  let target: HttpTarget;
+  const { h, target } = useApiWithTarget();
   const hello = () => encodeURIComponent(target.url('/hello'));
-
-  beforeAll(async () => {
-    target = await startHttpTarget();
-    h = await startApi(profileYaml({ deadPort: await freePort() }));
-  });
-
-  afterAll(async () => {
-    await h?.close();
-    await target?.close();
-  });
 
   describe('version, configs, rules, providers', () => {
     it('GET /version names us and claims the mihomo extensions', async () => {
