@@ -27,7 +27,25 @@ async function framed(port: number, codec: StreamCodec, header: Buffer = Buffer.
   return new FramedStream(await connectTcp({ host: '127.0.0.1', port }), codec, header, 'test-out');
 }
 
-const errorOf = (s: NodeJS.EventEmitter) => new Promise<ProxyError>((resolve) => s.once('error', resolve));
+/** Writes `data` while reading everything, and resolves with the error the stream then fails with. */
+function failureAfterWriting(stream: FramedStream, data: string): Promise<ProxyError> {
+  const failed = new Promise<ProxyError>((resolve) => stream.once('error', resolve));
+  stream.resume();
+  stream.write(data);
+  return failed;
+}
+
+/** Writes `data` and collects every chunk the stream hands on until it ends; an error fails the test. */
+async function chunksAfterWriting(stream: FramedStream, data: string): Promise<Buffer[]> {
+  const got: Buffer[] = [];
+  stream.on('data', (d: Buffer) => got.push(d));
+  stream.write(data);
+  await new Promise((resolve, reject) => {
+    stream.once('end', resolve);
+    stream.once('error', reject);
+  });
+  return got;
+}
 
 describe('FramedStream', () => {
   it('puts the header in front of the first payload', async () => {
@@ -56,11 +74,7 @@ describe('FramedStream', () => {
 
   it('reports a close before any answer as UPSTREAM_AUTH_FAILED with the outbound name', async () => {
     const port = await server((s) => s.once('data', () => s.end()));
-    const stream = await framed(port, new VlessCodec());
-    const failed = errorOf(stream);
-    stream.resume();
-    stream.write('GET / HTTP/1.1\r\n\r\n');
-    const err = await failed;
+    const err = await failureAfterWriting(await framed(port, new VlessCodec()), 'GET / HTTP/1.1\r\n\r\n');
     expect(err.code).toBe('UPSTREAM_AUTH_FAILED');
     expect(err.message).toBe('server closed the connection before answering — wrong uuid/password?');
     expect(err.outbound).toBe('test-out');
@@ -68,34 +82,19 @@ describe('FramedStream', () => {
 
   it('reports a reset before any answer as UPSTREAM_AUTH_FAILED too', async () => {
     const port = await server((s) => s.once('data', () => s.resetAndDestroy()));
-    const stream = await framed(port, new TrojanCodec());
-    const failed = errorOf(stream);
-    stream.resume();
-    stream.write('x');
-    expect((await failed).code).toBe('UPSTREAM_AUTH_FAILED');
+    expect((await failureAfterWriting(await framed(port, new TrojanCodec()), 'x')).code).toBe('UPSTREAM_AUTH_FAILED');
   });
 
   it('ends normally when the server closes after answering', async () => {
     const port = await server((s) => s.once('data', () => s.end(Buffer.from([0, 0, 0x6f, 0x6b]))));
-    const stream = await framed(port, new VlessCodec());
-    const got: Buffer[] = [];
-    stream.on('data', (d: Buffer) => got.push(d));
-    stream.write('x');
-    await new Promise((resolve, reject) => {
-      stream.once('end', resolve);
-      stream.once('error', reject);
-    });
+    const got = await chunksAfterWriting(await framed(port, new VlessCodec()), 'x');
     expect(Buffer.concat(got).toString()).toBe('ok');
   });
 
   it('fails a VMess response header that does not authenticate with UPSTREAM_AUTH_FAILED', async () => {
     const port = await server((s) => s.once('data', () => s.write(Buffer.alloc(64, 7))));
     const { header, codec } = startVmessSession(Buffer.alloc(16, 1), 'aes-128-gcm', { host: '127.0.0.1', port: 80 });
-    const stream = await framed(port, codec, header);
-    const failed = errorOf(stream);
-    stream.resume();
-    stream.write('x');
-    const err = await failed;
+    const err = await failureAfterWriting(await framed(port, codec, header), 'x');
     expect(err.code).toBe('UPSTREAM_AUTH_FAILED');
     expect(err.outbound).toBe('test-out');
   });
@@ -115,14 +114,7 @@ describe('FramedStream', () => {
     const inner = await connectTcp({ host: '127.0.0.1', port });
     let reads = 0;
     inner.on('data', () => reads++);
-    const stream = new FramedStream(inner, bytewise, Buffer.from('H'), 'test-out');
-    const got: Buffer[] = [];
-    stream.on('data', (d: Buffer) => got.push(d));
-    stream.write('x');
-    await new Promise((resolve, reject) => {
-      stream.once('end', resolve);
-      stream.once('error', reject);
-    });
+    const got = await chunksAfterWriting(new FramedStream(inner, bytewise, Buffer.from('H'), 'test-out'), 'x');
     expect(Buffer.concat(got)).toEqual(Buffer.alloc(48 * 1024, 'v'));
     expect(got.length).toBe(reads);
   });
