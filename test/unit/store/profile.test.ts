@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../../core/store/index.js';
+import { describe, expect, it } from 'vitest';
+import { useFreshStore } from '../../helpers/temp-store.js';
 import { importProfileIntoStore, exportProfileFromStore } from '../../../core/store/profile.js';
 import { loadProfile } from '../../../core/config/load.js';
 import { stringifyProfile } from '../../../core/config/stringify.js';
@@ -35,16 +34,8 @@ rules:
   - MATCH,pick
 `;
 
-let dir: string;
-let store: Store;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-profile-'));
-  store = openStore(dir);
-});
-afterEach(() => {
-  store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const fresh = useFreshStore('profile');
+const { store } = fresh;
 
 describe('profile in the store', () => {
   it('imports a profile and exports the same profile back', () => {
@@ -70,11 +61,11 @@ describe('profile in the store', () => {
   });
 
   it('round-trips through the CLI: profile import, then profile export to a private file', () => {
-    const input = path.join(dir, 'in.yaml');
-    const output = path.join(dir, 'out.yaml');
+    const input = path.join(fresh.dir, 'in.yaml');
+    const output = path.join(fresh.dir, 'out.yaml');
     fs.writeFileSync(input, PROFILE);
     const bin = path.resolve(__dirname, '../../../bin/switchyard.mjs');
-    const dataDir = path.join(dir, 'data');
+    const dataDir = path.join(fresh.dir, 'data');
     const imp = spawnSync(process.execPath, [bin, 'profile', 'import', input, '--data-dir', dataDir], { encoding: 'utf8' });
     expect(imp.status).toBe(0);
     expect(imp.stderr).toBe('warning: ignored unknown key "dns" at top level\n');

@@ -1,19 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../../core/store/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useFreshStore } from '../../helpers/temp-store.js';
 
-let dir: string;
-let store: Store;
+const { store } = useFreshStore('servers');
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-servers-'));
-  store = openStore(dir);
   store.db.prepare("INSERT INTO subscriptions (id, name, url, created_at) VALUES ('sub1', 'Provider', 'http://127.0.0.1/sub', 0)").run();
-});
-afterEach(() => {
-  store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const server = (id: string, port: number) => ({ id, name: `node ${id}`, type: 'ss', config: { name: `node ${id}`, type: 'ss', server: '127.0.0.1', port } });

@@ -1,19 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../../core/store/index.js';
+import { describe, expect, it } from 'vitest';
+import { useFreshStore } from '../../helpers/temp-store.js';
 
-let dir: string;
-let store: Store;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-subs-'));
-  store = openStore(dir);
-});
-afterEach(() => {
-  store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const { store } = useFreshStore('subs');
 
 describe('subscription repository', () => {
   it('adds with defaults, updates only the fields given, and finds by URL', () => {
