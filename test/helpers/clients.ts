@@ -27,23 +27,30 @@ export interface CurlResult {
   code: number | null;
   sha256: string;
   bytes: number;
+  /** What curl printed, up to the first chunk past 1 MiB: large downloads are checked by hash only. */
+  stdout: Buffer;
   stderr: string;
 }
 
-/** Runs curl with the given proxy arguments, hashing what it writes to stdout as it arrives. */
+/**
+ * Runs curl with the given proxy arguments (never blocking the event loop a proxy under test runs on),
+ * hashing what it writes to stdout as it arrives.
+ */
 export function curl(args: string[], timeoutMs = 60_000): Promise<CurlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('curl', ['-sS', '--max-time', String(Math.ceil(timeoutMs / 1000)), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const hash = crypto.createHash('sha256');
+    const chunks: Buffer[] = [];
     let bytes = 0;
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
-      bytes += d.length;
       hash.update(d);
+      if (bytes < 1 << 20) chunks.push(d);
+      bytes += d.length;
     });
     child.stderr.on('data', (d) => (stderr += d));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, sha256: hash.digest('hex'), bytes, stderr }));
+    child.once('close', (code) => resolve({ code, sha256: hash.digest('hex'), bytes, stdout: Buffer.concat(chunks), stderr }));
   });
 }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { ConnectionMeta, Outbound } from '../../../core/adapter/outbound.js';
@@ -8,8 +7,10 @@ import { createReject } from '../../../core/protocol/reject/index.js';
 import { RoutingDispatcher } from '../../../core/route/dispatcher.js';
 import { ConnectionTracker } from '../../../core/stats/tracker.js';
 import { TrafficStats } from '../../../core/stats/traffic.js';
+import { curl as runCurl, type CurlResult } from '../../helpers/clients.js';
 
 export { waitUntil } from '../../helpers/wait.js';
+export type { CurlResult };
 
 /**
  * A mixed inbound on an ephemeral loopback port, wired to the real RoutingDispatcher, tracker and stats.
@@ -50,34 +51,8 @@ export async function startInbound(options: MixedInboundOptions = {}): Promise<I
   return h;
 }
 
-export interface CurlResult {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-  sha256: string;
-}
-
-/** Runs curl (never blocking the event loop the proxy runs on), hashing what it prints. */
-export function curl(args: string[], timeoutSec = 20): Promise<CurlResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('curl', ['-sS', '--max-time', String(timeoutSec), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const hash = crypto.createHash('sha256');
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      hash.update(d);
-      // Keep small outputs for assertions; large downloads are checked by hash only.
-      if (kept < 1 << 20) {
-        chunks.push(d);
-        kept += d.length;
-      }
-    });
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout: Buffer.concat(chunks), stderr, sha256: hash.digest('hex') }));
-  });
-}
+/** curl with the inbound tests' 20 s limit, given in seconds as they write it. */
+export const curl = (args: string[], timeoutSec = 20): Promise<CurlResult> => runCurl(args, timeoutSec * 1000);
 
 /** A raw TCP client for handshake-level assertions: everything received, and when the server closed. */
 export class RawClient {
