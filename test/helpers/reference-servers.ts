@@ -20,9 +20,17 @@ export interface ReferenceServer {
 }
 
 
-async function withTempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
+/** A server configured from files in its own temp dir, on a free port; the dir goes with stop(), or at once when it fails to start. */
+async function startConfigured(prefix: string, start: (dir: string, port: number) => Promise<RunningProcess>): Promise<ReferenceServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `switchyard-${prefix}-`));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    const { port, proc } = await onFreePort((p) => start(dir, p));
+    return asReferenceServer(port, proc, remove);
+  } catch (err) {
+    await remove();
+    throw err;
+  }
 }
 
 function asReferenceServer(port: number, proc: RunningProcess, cleanup?: () => Promise<void>): ReferenceServer {
@@ -46,37 +54,30 @@ export async function startMicrosocks(opts: { user?: string; pass?: string; bind
 
 /** Dante SOCKS5 server, no authentication, clients and targets limited to 127.0.0.0/8. */
 export async function startDanted(): Promise<ReferenceServer> {
-  const tmp = await withTempDir('danted');
-  try {
-    const { port, proc } = await onFreePort(async (p) => {
-      const conf = path.join(tmp.dir, 'danted.conf');
-      await writeFile(
-        conf,
-        [
-          'logoutput: stderr',
-          `internal: 127.0.0.1 port = ${p}`,
-          'external: 127.0.0.1',
-          'clientmethod: none',
-          'socksmethod: none',
-          'user.privileged: root',
-          'user.unprivileged: nobody',
-          'client pass {',
-          '  from: 127.0.0.0/8 to: 0.0.0.0/0',
-          '}',
-          'socks pass {',
-          '  from: 127.0.0.0/8 to: 127.0.0.0/8',
-          '}',
-          '',
-        ].join('\n'),
-      );
-      // Without -D danted stays in the foreground; -p keeps it away from /var/run/danted.pid.
-      return startProcess('danted', ['-f', conf, '-N', '1', '-p', path.join(tmp.dir, 'danted.pid')], p);
-    });
-    return asReferenceServer(port, proc, tmp.remove);
-  } catch (err) {
-    await tmp.remove();
-    throw err;
-  }
+  return startConfigured('danted', async (dir, p) => {
+    const conf = path.join(dir, 'danted.conf');
+    await writeFile(
+      conf,
+      [
+        'logoutput: stderr',
+        `internal: 127.0.0.1 port = ${p}`,
+        'external: 127.0.0.1',
+        'clientmethod: none',
+        'socksmethod: none',
+        'user.privileged: root',
+        'user.unprivileged: nobody',
+        'client pass {',
+        '  from: 127.0.0.0/8 to: 0.0.0.0/0',
+        '}',
+        'socks pass {',
+        '  from: 127.0.0.0/8 to: 127.0.0.0/8',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    // Without -D danted stays in the foreground; -p keeps it away from /var/run/danted.pid.
+    return startProcess('danted', ['-f', conf, '-N', '1', '-p', path.join(dir, 'danted.pid')], p);
+  });
 }
 
 /**
@@ -84,31 +85,24 @@ export async function startDanted(): Promise<ReferenceServer> {
  * when none is listed); user and pass switch on Basic proxy authentication.
  */
 export async function startTinyproxy(opts: { user?: string; pass?: string; connectPorts?: number[] } = {}): Promise<ReferenceServer> {
-  const tmp = await withTempDir('tinyproxy');
-  try {
-    const { port, proc } = await onFreePort(async (p) => {
-      const conf = path.join(tmp.dir, 'tinyproxy.conf');
-      await writeFile(
-        conf,
-        [
-          `Port ${p}`,
-          'Listen 127.0.0.1',
-          'Timeout 60',
-          'Allow 127.0.0.1',
-          'MaxClients 200',
-          'LogLevel Info',
-          ...(opts.connectPorts ?? []).map((cp) => `ConnectPort ${cp}`),
-          ...(opts.user !== undefined ? [`BasicAuth ${opts.user} ${opts.pass ?? ''}`] : []),
-          '',
-        ].join('\n'),
-      );
-      return startProcess('tinyproxy', ['-d', '-c', conf], p);
-    });
-    return asReferenceServer(port, proc, tmp.remove);
-  } catch (err) {
-    await tmp.remove();
-    throw err;
-  }
+  return startConfigured('tinyproxy', async (dir, p) => {
+    const conf = path.join(dir, 'tinyproxy.conf');
+    await writeFile(
+      conf,
+      [
+        `Port ${p}`,
+        'Listen 127.0.0.1',
+        'Timeout 60',
+        'Allow 127.0.0.1',
+        'MaxClients 200',
+        'LogLevel Info',
+        ...(opts.connectPorts ?? []).map((cp) => `ConnectPort ${cp}`),
+        ...(opts.user !== undefined ? [`BasicAuth ${opts.user} ${opts.pass ?? ''}`] : []),
+        '',
+      ].join('\n'),
+    );
+    return startProcess('tinyproxy', ['-d', '-c', conf], p);
+  });
 }
 
 export interface TlsFront {
