@@ -21,6 +21,8 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,22 +35,45 @@
 #define EXTERNAL_BYTES 2048
 
 typedef struct {
-  EVP_CIPHER_CTX *seal;
-  EVP_CIPHER_CTX *open;
-} AeadContext;
-
-typedef struct {
   const char *name;
   const EVP_CIPHER *(*cipher)(void);
+  /* OpenSSL 3's provider name for EVP_CIPHER_fetch. */
+  const char *fetch_name;
   size_t key_bytes;
 } Algorithm;
 
 static const Algorithm ALGORITHMS[] = {
-    {"aes-128-gcm", EVP_aes_128_gcm, 16},
-    {"aes-192-gcm", EVP_aes_192_gcm, 24},
-    {"aes-256-gcm", EVP_aes_256_gcm, 32},
-    {"chacha20-poly1305", EVP_chacha20_poly1305, 32},
+    {"aes-128-gcm", EVP_aes_128_gcm, "AES-128-GCM", 16},
+    {"aes-192-gcm", EVP_aes_192_gcm, "AES-192-GCM", 24},
+    {"aes-256-gcm", EVP_aes_256_gcm, "AES-256-GCM", 32},
+    {"chacha20-poly1305", EVP_chacha20_poly1305, "ChaCha20-Poly1305", 32},
 };
+#define ALGORITHM_COUNT (sizeof ALGORITHMS / sizeof ALGORITHMS[0])
+
+/*
+ * A context is made per connection and direction, so its setup counts: with OpenSSL 3 every init from a
+ * legacy EVP_aes_128_gcm() looks the implementation up in the provider again (most of a ~13 us setup), so
+ * each cipher is fetched once, for every thread, and kept. A direction's EVP context is made on its first
+ * use: a VMess or Shadowsocks chunk cipher only ever seals or only ever opens.
+ */
+static const EVP_CIPHER *fetched[ALGORITHM_COUNT];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_ciphers(void) {
+  for (size_t i = 0; i < ALGORITHM_COUNT; i++) {
+#if OPENSSL_VERSION_MAJOR >= 3
+    fetched[i] = EVP_CIPHER_fetch(NULL, ALGORITHMS[i].fetch_name, NULL);
+#endif
+    if (!fetched[i]) fetched[i] = ALGORITHMS[i].cipher();
+  }
+}
+
+typedef struct {
+  const EVP_CIPHER *cipher;
+  uint8_t key[32];
+  EVP_CIPHER_CTX *seal;
+  EVP_CIPHER_CTX *open;
+} AeadContext;
 
 #define CHECK_NAPI(call)                                                         \
   do {                                                                           \
@@ -59,10 +84,29 @@ static const Algorithm ALGORITHMS[] = {
   } while (0)
 
 static void free_context(AeadContext *c) {
-  /* EVP_CIPHER_CTX_free wipes the key schedule before it frees it. */
+  /* EVP_CIPHER_CTX_free wipes the key schedule before it frees it; the key copy is wiped here. */
   EVP_CIPHER_CTX_free(c->seal);
   EVP_CIPHER_CTX_free(c->open);
+  OPENSSL_cleanse(c->key, sizeof c->key);
   free(c);
+}
+
+static int init_direction(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, const uint8_t *key, int enc) {
+  return EVP_CipherInit_ex(ctx, cipher, NULL, NULL, NULL, enc) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, NONCE_BYTES, NULL) == 1 &&
+         EVP_CipherInit_ex(ctx, NULL, NULL, key, NULL, enc) == 1;
+}
+
+/* The seal (enc 1) or open (enc 0) EVP context, made and keyed on first use; NULL when OpenSSL fails. */
+static EVP_CIPHER_CTX *direction(AeadContext *c, int enc) {
+  EVP_CIPHER_CTX **slot = enc ? &c->seal : &c->open;
+  if (*slot) return *slot;
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (!ctx || !init_direction(ctx, c->cipher, c->key, enc)) {
+    EVP_CIPHER_CTX_free(ctx);
+    return NULL;
+  }
+  return *slot = ctx;
 }
 
 static void finalize_context(napi_env env, void *data, void *hint) {
@@ -187,10 +231,11 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   Call call;
   if (read_call(env, argv, TAG_BYTES, &call) < 0) return NULL;
   int n = 0, fin = 0;
-  if (EVP_EncryptInit_ex(c->seal, NULL, NULL, NULL, call.nonce) != 1 ||
-      (call.len > 0 && EVP_EncryptUpdate(c->seal, call.out, &n, call.in, call.len) != 1) ||
-      EVP_EncryptFinal_ex(c->seal, call.out + n, &fin) != 1 || n + fin != call.len ||
-      EVP_CIPHER_CTX_ctrl(c->seal, EVP_CTRL_AEAD_GET_TAG, TAG_BYTES, call.out + call.len) != 1) {
+  EVP_CIPHER_CTX *ctx = direction(c, 1);
+  if (!ctx || EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, call.nonce) != 1 ||
+      (call.len > 0 && EVP_EncryptUpdate(ctx, call.out, &n, call.in, call.len) != 1) ||
+      EVP_EncryptFinal_ex(ctx, call.out + n, &fin) != 1 || n + fin != call.len ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_BYTES, call.out + call.len) != 1) {
     throw_openssl(env, "seal");
     return NULL;
   }
@@ -219,14 +264,15 @@ static napi_value open_chunk(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int n = 0, fin = 0;
-  if (EVP_DecryptInit_ex(c->open, NULL, NULL, NULL, call.nonce) != 1 ||
-      (call.len > 0 && EVP_DecryptUpdate(c->open, call.out, &n, call.in, call.len) != 1) ||
-      EVP_CIPHER_CTX_ctrl(c->open, EVP_CTRL_AEAD_SET_TAG, TAG_BYTES, tag) != 1) {
+  EVP_CIPHER_CTX *ctx = direction(c, 0);
+  if (!ctx || EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, call.nonce) != 1 ||
+      (call.len > 0 && EVP_DecryptUpdate(ctx, call.out, &n, call.in, call.len) != 1) ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_BYTES, tag) != 1) {
     if (call.len > 0) OPENSSL_cleanse(call.out, (size_t)call.len);
     throw_openssl(env, "open");
     return NULL;
   }
-  bool ok = EVP_DecryptFinal_ex(c->open, call.out + n, &fin) == 1 && n + fin == call.len;
+  bool ok = EVP_DecryptFinal_ex(ctx, call.out + n, &fin) == 1 && n + fin == call.len;
   if (!ok) {
     /* Plaintext that did not authenticate must not be left where the caller might use it. */
     if (call.len > 0) OPENSSL_cleanse(call.out, (size_t)call.len);
@@ -234,12 +280,6 @@ static napi_value open_chunk(napi_env env, napi_callback_info info) {
   }
   CHECK_NAPI(napi_get_boolean(env, ok, &result));
   return result;
-}
-
-static int init_direction(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, const uint8_t *key, int enc) {
-  return EVP_CipherInit_ex(ctx, cipher, NULL, NULL, NULL, enc) == 1 &&
-         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, NONCE_BYTES, NULL) == 1 &&
-         EVP_CipherInit_ex(ctx, NULL, NULL, key, NULL, enc) == 1;
 }
 
 static napi_value construct(napi_env env, napi_callback_info info) {
@@ -258,9 +298,14 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   char name[32];
   size_t name_len = 0;
   const Algorithm *alg = NULL;
+  const EVP_CIPHER *cipher = NULL;
   if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_len) == napi_ok) {
-    for (size_t i = 0; i < sizeof ALGORITHMS / sizeof ALGORITHMS[0]; i++) {
-      if (strcmp(name, ALGORITHMS[i].name) == 0) alg = &ALGORITHMS[i];
+    for (size_t i = 0; i < ALGORITHM_COUNT; i++) {
+      if (strcmp(name, ALGORITHMS[i].name) == 0) {
+        alg = &ALGORITHMS[i];
+        pthread_once(&fetch_once, fetch_ciphers);
+        cipher = fetched[i];
+      }
     }
   }
   if (!alg) {
@@ -278,13 +323,8 @@ static napi_value construct(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_AEAD_NAPI", "out of memory");
     return NULL;
   }
-  c->seal = EVP_CIPHER_CTX_new();
-  c->open = EVP_CIPHER_CTX_new();
-  if (!c->seal || !c->open || !init_direction(c->seal, alg->cipher(), key, 1) || !init_direction(c->open, alg->cipher(), key, 0)) {
-    free_context(c);
-    throw_openssl(env, "key setup");
-    return NULL;
-  }
+  c->cipher = cipher;
+  memcpy(c->key, key, alg->key_bytes);
   if (napi_wrap(env, self, c, finalize_context, NULL, NULL) != napi_ok) {
     free_context(c);
     napi_throw_error(env, "ERR_AEAD_NAPI", "napi_wrap failed");
