@@ -23,6 +23,11 @@ export interface NativeAeadContext {
 
 export interface NativeAeadAddon {
   AeadContext: new (algorithm: NativeAeadAlgorithm, key: Buffer) => NativeAeadContext;
+  /**
+   * H_0 = HMAC-SHA256 keyed keys[0], H_i = HMAC over H_(i-1) keyed keys[i] (1 to 8 keys); returns
+   * H_n(message), 32 bytes. VMess's AEAD KDF is this chain (core/protocol/vmess/kdf.ts).
+   */
+  hmacChain(keys: readonly Buffer[], message: Buffer): Buffer;
 }
 
 /** scripts/build-core.mjs rewrites import.meta.url, so the bundle in dist/core/ finds the addon here too. */

@@ -8,6 +8,7 @@ import { ByteQueue } from '../../../core/protocol/common/byte-queue.js';
 import { loadNativeAead, NATIVE_AEAD_ADDON, type NativeAeadAddon, type NativeAeadAlgorithm } from '../../../core/protocol/common/native-aead.js';
 import { ChunkCipher } from '../../../core/protocol/shadowsocks/chunk-cipher.js';
 import { ChunkAead, ChunkReader, ChunkWriter, ShakeMask } from '../../../core/protocol/vmess/chunk.js';
+import { kdfInJs } from '../../../core/protocol/vmess/kdf.js';
 
 /**
  * native/aead against node:crypto: the same bytes both ways for every algorithm and size, tampering
@@ -233,6 +234,42 @@ describe.skipIf(!built)('native AEAD context', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe.skipIf(!built)('native hmacChain (the VMess KDF)', () => {
+  const ROOT_KEY = Buffer.from('VMess AEAD KDF');
+
+  it('with one key is HMAC-SHA256, for keys shorter and longer than a block', () => {
+    for (const keyLength of [0, 1, 32, 63, 64, 65, 200]) {
+      const key = crypto.randomBytes(keyLength);
+      const message = crypto.randomBytes(crypto.randomInt(0, 300));
+      expect(addon.hmacChain([key], message)).toEqual(crypto.createHmac('sha256', key).update(message).digest());
+    }
+  });
+
+  it('gives the v2fly kdf_test.go vector', () => {
+    const paths = ['Demo Path for KDF Value Test', 'Demo Path for KDF Value Test2', 'Demo Path for KDF Value Test3'].map((p) => Buffer.from(p));
+    const out = addon.hmacChain([ROOT_KEY, ...paths], Buffer.from('Demo Key for KDF Value Test'));
+    expect(out.toString('hex')).toBe('53e9d7e1bd7bd25022b71ead07d8a596efc8a845c7888652fd684b4903dc8892');
+  });
+
+  it('agrees with the node:crypto KDF over 300 random paths of 0 to 7 elements, some longer than a block', () => {
+    for (let i = 0; i < 300; i++) {
+      const path = Array.from({ length: crypto.randomInt(0, 8) }, () => crypto.randomBytes(crypto.randomInt(0, 150)));
+      const key = crypto.randomBytes(crypto.randomInt(0, 100));
+      expect(addon.hmacChain([ROOT_KEY, ...path], key)).toEqual(kdfInJs(key, path));
+    }
+  });
+
+  it('throws a TypeError naming what is wrong: not an array, 0 or 9 keys, a key or the message not a Buffer', () => {
+    const m = Buffer.alloc(4);
+    const call = (keys: unknown, message: unknown = m) => () => (addon.hmacChain as (k: unknown, m: unknown) => Buffer)(keys, message);
+    expect(call('key')).toThrow(/keys must be an array of 1 to 8 Buffers/);
+    expect(call([])).toThrow(/keys must be an array of 1 to 8 Buffers/);
+    expect(call(Array.from({ length: 9 }, () => m))).toThrow(/keys must be an array of 1 to 8 Buffers/);
+    expect(call([m, m, 'x'])).toThrow(/keys\[2\] must be a Buffer/);
+    expect(call([m], 'message')).toThrow(/message must be a Buffer/);
   });
 });
 

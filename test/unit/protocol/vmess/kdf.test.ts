@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, kdf, kdf16, vmessCmdKey } from '../../../../core/protocol/vmess/kdf.js';
+import { fnv1a32, kdf, kdf16, kdfInJs, vmessCmdKey } from '../../../../core/protocol/vmess/kdf.js';
 import { createAuthId } from '../../../../core/protocol/vmess/header.js';
 import { uuidBytes } from '../../../../core/protocol/vless/uuid.js';
 
@@ -23,6 +23,15 @@ describe('VMess KDF', () => {
       'Demo Path for KDF Value Test2',
       'Demo Path for KDF Value Test3',
     );
+    expect(out.toString('hex')).toBe('53e9d7e1bd7bd25022b71ead07d8a596efc8a845c7888652fd684b4903dc8892');
+  });
+
+  it('gives the same vector on the node:crypto path (the fallback when the native addon is absent)', () => {
+    const out = kdfInJs(Buffer.from('Demo Key for KDF Value Test'), [
+      'Demo Path for KDF Value Test',
+      'Demo Path for KDF Value Test2',
+      'Demo Path for KDF Value Test3',
+    ]);
     expect(out.toString('hex')).toBe('53e9d7e1bd7bd25022b71ead07d8a596efc8a845c7888652fd684b4903dc8892');
   });
 
