@@ -6,6 +6,12 @@
  *       dst[dstStart ..] = ciphertext of src[srcStart, srcEnd), then the tag
  *   ctx.open(nonce, tag, src, srcStart, srcEnd, dst, dstStart)        -> boolean
  *       dst[dstStart ..] = plaintext of src[srcStart, srcEnd) when `tag` verifies; zeros and false when not
+ *   ctx.openSequence(nonce, src, ranges, count, dst, dstStart)     -> number of chunks opened
+ *       chunk i is src[ranges[2i], ranges[2i+1]) with its tag in the 16 bytes after it, opened with the nonce
+ *       whose first two bytes (big-endian) are nonce's plus i, mod 2^16 (VMess's chunk nonce); plaintexts
+ *       are written one after another from dstStart. Stops at the first chunk that does not verify (its
+ *       output zeroed) and returns its index; count when all verified. One call for the ~30 to 500 chunks of
+ *       a read instead of one each: the per-call cost (~0.35 us) was half of opening a 2 KiB chunk.
  *
  * node:crypto builds a cipher object per chunk (createDecipheriv + setAuthTag + update + final, ~4 us for a
  * 2 KiB chunk). Here the key schedule is done once: each direction keeps its own EVP_CIPHER_CTX and a call
@@ -294,6 +300,98 @@ static napi_value open_chunk(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value open_sequence(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6], self, result;
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "openSequence(nonce, src, ranges, count, dst, dstStart)");
+    return NULL;
+  }
+  AeadContext *c = unwrap(env, self);
+  if (!c) return NULL;
+  uint8_t *nonce_in, *src, *dst;
+  size_t src_size, dst_size, count, dst_start;
+  if (read_exact(env, argv[0], NONCE_BYTES, &nonce_in, "nonce", "") < 0) return NULL;
+  if (read_buffer(env, argv[1], &src, &src_size, "src") < 0) return NULL;
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t ranges_len = 0;
+  void *ranges_data = NULL;
+  if (napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[2], &type, &ranges_len, &ranges_data, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ranges must be an Int32Array");
+    return NULL;
+  }
+  const int32_t *ranges = ranges_data;
+  if (read_offset(env, argv[3], ranges_len / 2, &count, "count") < 0) return NULL;
+  if (read_buffer(env, argv[4], &dst, &dst_size, "dst") < 0) return NULL;
+  if (read_offset(env, argv[5], dst_size, &dst_start, "dstStart") < 0) return NULL;
+
+  /* Every range first, so a bad one throws before anything is written. */
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++) {
+    int64_t start = ranges[2 * i], end = ranges[2 * i + 1];
+    if (start < 0 || end < start || (uint64_t)end + TAG_BYTES > src_size) {
+      char msg[112];
+      snprintf(msg, sizeof msg, "ranges[%zu..%zu] must lie in src with 16 tag bytes after the end", 2 * i, 2 * i + 1);
+      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+      return NULL;
+    }
+    total += (size_t)(end - start);
+  }
+  if (dst_size - dst_start < total) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "dst has %zu bytes from dstStart, %zu needed", dst_size - dst_start, total);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+    return NULL;
+  }
+  /* Plaintext is written elsewhere than src: this reads ciphertext and tags after writing earlier chunks. */
+  if (overlaps(src, src_size, dst + dst_start, total)) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "dst must not overlap src");
+    return NULL;
+  }
+  EVP_CIPHER_CTX *ctx = direction(c, 0);
+  if (!ctx) {
+    throw_openssl(env, "open");
+    return NULL;
+  }
+  uint8_t nonce[NONCE_BYTES];
+  memcpy(nonce, nonce_in, NONCE_BYTES);
+  unsigned counter = ((unsigned)nonce[0] << 8) | nonce[1];
+  uint8_t *out = dst + dst_start;
+  size_t opened = 0;
+  const uint8_t *out_end = dst + dst_size;
+  for (; opened < count; opened++) {
+    /* Read once and checked again: a range in shared memory could have changed since the pass above. */
+    int64_t start = ranges[2 * opened], end = ranges[2 * opened + 1];
+    if (start < 0 || end < start || (uint64_t)end + TAG_BYTES > src_size || (size_t)(end - start) > (size_t)(out_end - out)) {
+      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "ranges changed during openSequence");
+      return NULL;
+    }
+    const uint8_t *in = src + start;
+    int len = (int)(end - start);
+    nonce[0] = (uint8_t)(counter >> 8);
+    nonce[1] = (uint8_t)counter;
+    counter = (counter + 1) & 0xffff;
+    int n = 0, fin = 0;
+    if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, nonce) != 1 || (len > 0 && EVP_DecryptUpdate(ctx, out, &n, in, len) != 1) ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_BYTES, (void *)(in + len)) != 1) {
+      if (len > 0) OPENSSL_cleanse(out, (size_t)len);
+      throw_openssl(env, "open");
+      return NULL;
+    }
+    if (EVP_DecryptFinal_ex(ctx, out + n, &fin) != 1 || n + fin != len) {
+      if (len > 0) OPENSSL_cleanse(out, (size_t)len);
+      ERR_clear_error();
+      break;
+    }
+    out += len;
+  }
+  CHECK_NAPI(napi_create_uint32(env, (uint32_t)opened, &result));
+  return result;
+}
+
 static napi_value construct(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], self, target;
@@ -463,10 +561,11 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor methods[] = {
       {"seal", NULL, seal, NULL, NULL, NULL, napi_default_method, NULL},
       {"open", NULL, open_chunk, NULL, NULL, NULL, napi_default_method, NULL},
+      {"openSequence", NULL, open_sequence, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_value cls;
   napi_value chain;
-  if (napi_define_class(env, "AeadContext", NAPI_AUTO_LENGTH, construct, NULL, 2, methods, &cls) != napi_ok ||
+  if (napi_define_class(env, "AeadContext", NAPI_AUTO_LENGTH, construct, NULL, 3, methods, &cls) != napi_ok ||
       napi_set_named_property(env, exports, "AeadContext", cls) != napi_ok ||
       napi_create_function(env, "hmacChain", NAPI_AUTO_LENGTH, hmac_chain, NULL, &chain) != napi_ok ||
       napi_set_named_property(env, exports, "hmacChain", chain) != napi_ok)

@@ -19,6 +19,13 @@ export interface NativeAeadContext {
    * false, with those dst bytes zeroed.
    */
   open(nonce: Buffer, tag: Buffer, src: Buffer, srcStart: number, srcEnd: number, dst: Buffer, dstStart: number): boolean;
+  /**
+   * Opens `count` chunks in one call: chunk i is src[ranges[2i], ranges[2i+1]) with its tag in the 16 bytes
+   * after it, under the nonce whose first two bytes (big-endian) are nonce's plus i, mod 2^16 (VMess). The
+   * plaintexts go one after another from dstStart; returns how many verified (count, or the index of the
+   * first that did not, whose output is zeroed).
+   */
+  openSequence(nonce: Buffer, src: Buffer, ranges: Int32Array, count: number, dst: Buffer, dstStart: number): number;
 }
 
 export interface NativeAeadAddon {

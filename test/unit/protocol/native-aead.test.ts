@@ -237,6 +237,83 @@ describe.skipIf(!built)('native AEAD context', () => {
   });
 });
 
+describe.skipIf(!built)('native openSequence (the VMess chunks of a read in one call)', () => {
+  /** `count` chunks sealed by node:crypto with VMess nonces (counter from `first`, big-endian, wrapping), laid
+   * out at gaps in one buffer as a read would hold them: [2 bytes][ciphertext][tag][padding]... */
+  function sealedRun(algorithm: NativeAeadAlgorithm, key: Buffer, iv: Buffer, first: number, sizes: number[]) {
+    const parts: Buffer[] = [];
+    const ranges = new Int32Array(sizes.length * 2);
+    const plains: Buffer[] = [];
+    let at = 0;
+    sizes.forEach((size, i) => {
+      const nonce = Buffer.from(iv);
+      const counter = (first + i) & 0xffff;
+      nonce[0] = counter >> 8;
+      nonce[1] = counter & 0xff;
+      const plain = crypto.randomBytes(size);
+      const padding = crypto.randomBytes(i % 5);
+      parts.push(Buffer.alloc(2), nodeSeal(algorithm, key, nonce, plain), padding);
+      ranges[2 * i] = at + 2;
+      ranges[2 * i + 1] = at + 2 + size;
+      at += 2 + size + TAG + padding.length;
+      plains.push(plain);
+    });
+    return { src: Buffer.concat(parts), ranges, plain: Buffer.concat(plains) };
+  }
+
+  for (const [algorithm, keyLength] of [ALGORITHMS[0]!, ALGORITHMS[3]!]) {
+    it(`${algorithm}: opens every chunk of a run with its own nonce, the counter wrapping past 0xffff`, () => {
+      const key = crypto.randomBytes(keyLength);
+      const iv = crypto.randomBytes(12);
+      const sizes = [0, 1, 1966, 15, 16 * 1024, ...Array.from({ length: 40 }, () => crypto.randomInt(0, 4000))];
+      const run = sealedRun(algorithm, key, iv, 0xfff0, sizes);
+      const dst = Buffer.alloc(run.plain.length + 7, 0xee);
+      const nonce = Buffer.from(iv);
+      nonce[0] = 0xff;
+      nonce[1] = 0xf0;
+      const ctx = new addon.AeadContext(algorithm, key);
+      expect(ctx.openSequence(nonce, run.src, run.ranges, sizes.length, dst, 7)).toBe(sizes.length);
+      expect(dst.subarray(7)).toEqual(run.plain);
+      expect(dst.subarray(0, 7)).toEqual(Buffer.alloc(7, 0xee));
+      expect(nonce.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xf0])); // the caller's nonce is left as it was
+    });
+  }
+
+  it('stops at the first chunk that does not verify, keeps the plaintext before it and zeroes its own', () => {
+    const key = crypto.randomBytes(16);
+    const iv = crypto.randomBytes(12);
+    const sizes = [100, 200, 300, 400];
+    const run = sealedRun('aes-128-gcm', key, iv, 0, sizes);
+    flipBit(run.src, (run.ranges[2 * 2 + 1]! + 3) * 8); // a bit of the third chunk's tag
+    const dst = Buffer.alloc(1000, 0xee);
+    const nonce = Buffer.from(iv);
+    nonce[0] = nonce[1] = 0;
+    expect(new addon.AeadContext('aes-128-gcm', key).openSequence(nonce, run.src, run.ranges, 4, dst, 0)).toBe(2);
+    expect(dst.subarray(0, 300)).toEqual(run.plain.subarray(0, 300));
+    expect(dst.subarray(300, 600)).toEqual(Buffer.alloc(300));
+    expect(dst.subarray(600)).toEqual(Buffer.alloc(400, 0xee));
+  });
+
+  it('throws naming the argument, before writing anything, for bad ranges, count, dst or an overlap', () => {
+    const key = crypto.randomBytes(16);
+    const run = sealedRun('aes-128-gcm', key, Buffer.alloc(12), 0, [10, 20]);
+    const ctx = new addon.AeadContext('aes-128-gcm', key);
+    const dst = Buffer.alloc(30, 0xee);
+    const nonce = Buffer.alloc(12);
+    const call = (ranges: unknown, count: number, out: Buffer = dst, src: Buffer = run.src) => () =>
+      (ctx.openSequence as (...a: unknown[]) => number)(nonce, src, ranges, count, out, 0);
+    expect(call(Array.from(run.ranges), 2)).toThrow(/ranges must be an Int32Array/);
+    expect(call(new Uint32Array(run.ranges), 2)).toThrow(/ranges must be an Int32Array/);
+    expect(call(run.ranges, 3)).toThrow(/count must be an integer from 0 to 2/);
+    expect(call(Int32Array.from([2, 12, 14, run.src.length]), 2)).toThrow(/ranges\[2\.\.3\] must lie in src with 16 tag bytes after the end/);
+    expect(call(Int32Array.from([5, 2]), 1)).toThrow(/ranges\[0\.\.1\] must lie in src/);
+    expect(call(run.ranges, 2, Buffer.alloc(29))).toThrow(/dst has 29 bytes from dstStart, 30 needed/);
+    expect(call(run.ranges, 2, run.src.subarray(0, 30))).toThrow(/dst must not overlap src/);
+    expect(dst).toEqual(Buffer.alloc(30, 0xee));
+    expect(call(run.ranges, 0)()).toBe(0);
+  });
+});
+
 describe.skipIf(!built)('native hmacChain (the VMess KDF)', () => {
   const ROOT_KEY = Buffer.from('VMess AEAD KDF');
 
