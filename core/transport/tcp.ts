@@ -120,13 +120,23 @@ class DirectReads {
 }
 
 /**
- * Sends everything a directReads socket reads to `sink` from now on, starting with what it read before
+ * A stream other than a directReads socket that can hand its reads to a sink on the same terms (a
+ * FramedStream whose codec decrypts into buffers of its own): takeReads calls this.
+ */
+export const TAKE_READS = Symbol('takeReads');
+export interface ReadTaker {
+  [TAKE_READS](sink: ReadSink): boolean;
+}
+
+/**
+ * Sends everything a directReads socket (or a ReadTaker) reads to `sink` from now on, starting with what it read before
  * (still in its stream buffer). Its 'end', 'error' and 'close' events are unchanged. Returns false, and
  * changes nothing, for any other stream.
  */
 export function takeReads(socket: Duplex, sink: ReadSink): boolean {
   const reads = directReaders.get(socket as net.Socket);
-  if (!reads || reads.sink) return false;
+  if (!reads) return (socket as Partial<ReadTaker>)[TAKE_READS]?.(sink) ?? false;
+  if (reads.sink) return false;
   let more = true;
   for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) more = sink(chunk);
   reads.sink = sink;

@@ -222,6 +222,9 @@ export class ChunkWriter {
   }
 }
 
+/** Reads at least this large keep their plaintext buffer for the next read (see ChunkReader.reuseOutput). */
+const KEEP_OUTPUT_FROM = 16 * 1024;
+
 /** Reads the response body chunks from the queue, handing payload on as each chunk verifies. */
 export class ChunkReader {
   private readonly overhead: number;
@@ -278,7 +281,7 @@ export class ChunkReader {
         }
         if (pending.length < this.size) break;
         // Payload is shorter than the chunks it comes in, so what is queued bounds this call's plaintext.
-        plain ??= Buffer.allocUnsafeSlow(pending.length); // never from the pool: batchSrc may span the pool's memory
+        plain ??= this.output(pending.length);
         const chunk = pending.takeContiguous(this.size);
         const bodyLength = this.size - this.overhead - this.padding;
         this.size = -1;
@@ -297,6 +300,24 @@ export class ChunkReader {
     if (error !== undefined) throw error;
     if (failed) throw new ProxyError('UPSTREAM_PROTOCOL', 'VMess chunk failed authentication');
     return ended;
+  }
+
+  /**
+   * Set when whoever takes the payload is done with it before the next read() (FramedStream's read sink):
+   * then one output buffer serves every read.
+   */
+  reuseOutput = false;
+  private kept?: Buffer;
+
+  /** The plaintext buffer for one read(), never from Node's pool (a batch's source may span the pool). */
+  private output(atLeast: number): Buffer {
+    // A small read means the transfer went quiet: give the kept buffer up, as directReads sockets do.
+    if (!this.reuseOutput || atLeast < KEEP_OUTPUT_FROM) {
+      this.kept = undefined;
+      return Buffer.allocUnsafeSlow(atLeast);
+    }
+    if (!this.kept || this.kept.length < atLeast) this.kept = Buffer.allocUnsafeSlow(atLeast);
+    return this.kept;
   }
 
   /** Chunk offsets for openSequence, in an array kept between reads and grown as needed. */

@@ -36,6 +36,10 @@ export class VmessCodec implements StreamCodec {
     this.writer.end(out);
   }
 
+  reuseOutput(): void {
+    this.reader.reuseOutput = true;
+  }
+
   decode(data: Buffer, push: (payload: Buffer) => void, borrowed = false): boolean {
     this.pending.push(data);
     let ended = false;
