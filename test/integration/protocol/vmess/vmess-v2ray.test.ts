@@ -7,6 +7,7 @@ import { ConnectionTracker } from '../../../../core/stats/tracker.js';
 import { TrafficStats } from '../../../../core/stats/traffic.js';
 import { createVmess, vmessSchema, type VmessConfig } from '../../../../core/protocol/vmess/index.js';
 import { ProxyError } from '../../../../core/adapter/errors.js';
+import type { Outbound } from '../../../../core/adapter/outbound.js';
 import { takeReads } from '../../../../core/transport/tcp.js';
 import { startHttpTarget, expectedSha256, type HttpTarget } from '../../../helpers/http-target.js';
 import { createSelfSignedCert, type SelfSignedCert } from '../../../helpers/certs.js';
@@ -148,6 +149,25 @@ describe('VMess destinations and failures', () => {
   });
 });
 
+/**
+ * A port forward to the target through `outbound`, standing in for an inbound: every client connection goes
+ * dispatcher → relay → outbound, tracked.
+ */
+async function forwardThrough(outbound: Outbound): Promise<{ port: number; forward: net.Server; tracker: ConnectionTracker }> {
+  const tracker = new ConnectionTracker(new TrafficStats());
+  const dispatcher = new RoutingDispatcher(() => ({ outbound, rule: 'MATCH', payload: '' }), tracker);
+  const forward = net.createServer({ allowHalfOpen: true }, async (client) => {
+    const meta = { id: newConnectionId(), network: 'tcp' as const, inbound: 'test', source: { address: '127.0.0.1', port: client.remotePort ?? 0 }, destination: dest(), startedAt: Date.now() };
+    try {
+      await (await dispatcher.open(meta)).relay(client);
+    } catch {
+      client.destroy();
+    }
+  });
+  await new Promise<void>((r) => forward.listen(0, '127.0.0.1', r));
+  return { port: (forward.address() as net.AddressInfo).port, forward, tracker };
+}
+
 describe('VMess through the router and relay', () => {
   it('tcp: the relay takes the plaintext straight from the reader (takeReads); over wss it does not', async () => {
     for (const [server, expected] of [['tcp', true], ['wss', false]] as const) {
@@ -159,20 +179,8 @@ describe('VMess through the router and relay', () => {
   });
 
   it('tcp: a client that keeps stopping to read gets 20 MiB intact (the reader reuses one plaintext buffer)', async () => {
-    const outbound = createVmess(profile('tcp'), { ca: cert.cert });
-    const tracker = new ConnectionTracker(new TrafficStats());
-    const dispatcher = new RoutingDispatcher(() => ({ outbound, rule: 'MATCH', payload: '' }), tracker);
-    const forward = net.createServer({ allowHalfOpen: true }, async (client) => {
-      const meta = { id: newConnectionId(), network: 'tcp' as const, inbound: 'test', source: { address: '127.0.0.1', port: client.remotePort ?? 0 }, destination: dest(), startedAt: Date.now() };
-      try {
-        await (await dispatcher.open(meta)).relay(client);
-      } catch {
-        client.destroy();
-      }
-    });
-    await new Promise<void>((r) => forward.listen(0, '127.0.0.1', r));
+    const { port, forward } = await forwardThrough(createVmess(profile('tcp'), { ca: cert.cert }));
     try {
-      const port = (forward.address() as net.AddressInfo).port;
       const raw = await new Promise<Buffer>((resolve, reject) => {
         const chunks: Buffer[] = [];
         let events = 0;
@@ -198,23 +206,9 @@ describe('VMess through the router and relay', () => {
     }
   });
 
-
   it.each(['tcp', 'wss'] as const)('%s: a plain HTTP client gets 20 MiB through dispatcher → relay → vmess, counted and closed', async (server) => {
-    const outbound = createVmess(profile(server, { cipher: 'auto' }), { ca: cert.cert });
-    const tracker = new ConnectionTracker(new TrafficStats());
-    const dispatcher = new RoutingDispatcher(() => ({ outbound, rule: 'MATCH', payload: '' }), tracker);
-    // A port forward to the target, standing in for an inbound: every client connection goes through VMess.
-    const forward = net.createServer({ allowHalfOpen: true }, async (client) => {
-      const meta = { id: newConnectionId(), network: 'tcp' as const, inbound: 'test', source: { address: '127.0.0.1', port: client.remotePort ?? 0 }, destination: dest(), startedAt: Date.now() };
-      try {
-        await (await dispatcher.open(meta)).relay(client);
-      } catch {
-        client.destroy();
-      }
-    });
-    await new Promise<void>((r) => forward.listen(0, '127.0.0.1', r));
+    const { port, forward, tracker } = await forwardThrough(createVmess(profile(server, { cipher: 'auto' }), { ca: cert.cert }));
     try {
-      const port = (forward.address() as net.AddressInfo).port;
       const sha = await new Promise<string>((resolve, reject) => {
         http
           .get({ host: '127.0.0.1', port, path: `/bytes/${SIZE}`, agent: false }, (res) => {
