@@ -10,6 +10,7 @@ import { NO_RULE } from '../../core/route/cidr-trie.js';
 import { RuleSet } from '../../core/route/rule-set.js';
 import { compileRule, type Rule } from '../../core/route/rules.js';
 import type { ConnectionMeta } from '../../core/adapter/outbound.js';
+import { seededRandom } from '../../test/helpers/seeded-random.js';
 
 export interface MatchRun {
   rules: number;
@@ -21,15 +22,6 @@ export interface MatchRun {
   mismatches: number;
   /** Connections whose answer was MATCH (nothing earlier matched): every linear rule was tested. */
   fellThrough: number;
-}
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** How many rules of each type, 10,000 in all, shaped like a large real profile: domains and CIDRs dominate. */
@@ -50,7 +42,7 @@ export const MIX: Record<string, number> = {
 };
 
 export function runMatch(seed = 7, connections = 100_000): MatchRun {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const int = (n: number) => Math.floor(r() * n);
   const word = () => Array.from({ length: 4 + int(6) }, () => String.fromCharCode(97 + int(26))).join('');
   const tlds = ['com', 'net', 'org', 'io', 'cn', 'jp'];

@@ -1,17 +1,7 @@
 import type { ConnectionMeta } from '../../../core/adapter/outbound.js';
 import type { StrategyMember } from '../../../core/adapter/strategy.js';
 
-/** mulberry32: a small seeded PRNG so random strategies give the same picks on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../helpers/seeded-random.js';
 
 /** Strategy views of members named in list order, with per-member overrides. */
 export function members(names: string[], overrides: Record<string, Partial<StrategyMember>> = {}): StrategyMember[] {

@@ -5,22 +5,13 @@ import { NO_RULE } from '../../../core/route/cidr-trie.js';
 import { RuleSet } from '../../../core/route/rule-set.js';
 import { compileRule, type Rule } from '../../../core/route/rules.js';
 import { meta, spec } from './helpers.js';
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const LABELS = ['a', 'b', 'api', 'cdn', 'shop', 'example', 'test', 'com', 'org', 'net', 'io'];
 const NAMES = ['curl', 'firefox', 'node', 'python3'];
 
 function generator(seed: number) {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const int = (n: number) => Math.floor(r() * n);
   const pick = <T>(xs: readonly T[]) => xs[int(xs.length)]!;
   const domain = () => Array.from({ length: 1 + int(3) }, () => pick(LABELS)).join('.');
