@@ -79,7 +79,7 @@ export type ReadSink = (chunk: Buffer) => boolean;
 /** One read buffer for every socket: what is read into it is copied out before the next read anywhere. */
 const SHARED_READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 /** A read this large means bulk transfer: the socket gets a buffer of its own that is written without a copy. */
-const BULK_READ = 16 * 1024;
+export const BULK_READ = 16 * 1024;
 /**
  * The own buffer starts at 256 KiB and doubles, up to 1 MiB, while reads fill it. Fewer, larger reads and
  * writes: measured on loopback, 1 MiB reads cost 330 ms of CPU per GiB relayed, 256 KiB 480, Node's 64 KiB
@@ -88,7 +88,7 @@ const BULK_READ = 16 * 1024;
 const OWN_READ_BUFFER_MIN = 256 * 1024;
 const OWN_READ_BUFFER_MAX = 1024 * 1024;
 /** Small reads in a row after which a socket gives its own buffer up (the transfer went quiet). */
-const SMALL_READS_TO_GIVE_UP = 8;
+export const SMALL_READS_TO_GIVE_UP = 8;
 
 const directReaders = new WeakMap<net.Socket, DirectReads>();
 

@@ -4,6 +4,7 @@ import { ProxyError } from '../../adapter/errors.js';
 import type { ByteQueue } from '../common/byte-queue.js';
 import { nativeAead, type NativeAeadAddon, type NativeAeadContext } from '../common/native-aead.js';
 import { randomBytes } from '../common/random-pool.js';
+import { BULK_READ, SMALL_READS_TO_GIVE_UP } from '../../transport/tcp.js';
 
 export type BodySecurity = 'aes-128-gcm' | 'chacha20-poly1305' | 'none';
 
@@ -103,11 +104,17 @@ export class ChunkAead {
     return this.native !== undefined;
   }
 
-  private nextNonce(): Buffer {
+  /** The nonce for the current count, which the caller then advances. */
+  private countNonce(): Buffer {
     this.nonce[0] = this.count >> 8;
     this.nonce[1] = this.count & 0xff;
-    this.count = (this.count + 1) & 0xffff;
     return this.nonce;
+  }
+
+  private nextNonce(): Buffer {
+    const nonce = this.countNonce();
+    this.count = (this.count + 1) & 0xffff;
+    return nonce;
   }
 
   /** Writes the ciphertext of src[start, end) and then its tag into dst at dstStart. */
@@ -121,20 +128,13 @@ export class ChunkAead {
   }
 
   /**
-   * Opens one chunk, ciphertext src[start, end) with its tag in the TAG bytes after it, writing the
-   * plaintext into dst at dstStart (never into src: a borrowed read is reused). Throws when the tag does
-   * not verify; what it wrote into dst is then not plaintext.
-   */
-  /**
    * Opens `count` chunks whose ciphertexts are src[ranges[2i], ranges[2i+1]), each followed by its tag, into
    * dst one after another from dstStart. Returns how many verified: `count`, or the index of the first that
    * did not (what it wrote for that one is not plaintext).
    */
   openSequence(src: Buffer, ranges: Int32Array, count: number, dst: Buffer, dstStart: number): number {
     if (this.native) {
-      this.nonce[0] = this.count >> 8;
-      this.nonce[1] = this.count & 0xff;
-      const opened = this.native.openSequence(this.nonce, src, ranges, count, dst, dstStart);
+      const opened = this.native.openSequence(this.countNonce(), src, ranges, count, dst, dstStart);
       // A chunk that failed used up its nonce too, as in openInto.
       this.count = (this.count + Math.min(opened + 1, count)) & 0xffff;
       return opened;
@@ -152,6 +152,11 @@ export class ChunkAead {
     return count;
   }
 
+  /**
+   * Opens one chunk, ciphertext src[start, end) with its tag in the TAG bytes after it, writing the
+   * plaintext into dst at dstStart (never into src: a borrowed read is reused). Throws when the tag does
+   * not verify; what it wrote into dst is then not plaintext.
+   */
   openInto(src: Buffer, start: number, end: number, dst: Buffer, dstStart: number): void {
     const nonce = this.nextNonce();
     const tag = src.subarray(end, end + TAG);
@@ -222,9 +227,6 @@ export class ChunkWriter {
   }
 }
 
-/** Reads at least this large keep their plaintext buffer for the next read (see ChunkReader.reuseOutput). */
-const KEEP_OUTPUT_FROM = 16 * 1024;
-
 /** Reads the response body chunks from the queue, handing payload on as each chunk verifies. */
 export class ChunkReader {
   private readonly overhead: number;
@@ -243,9 +245,10 @@ export class ChunkReader {
    * Returns true at the server's end-of-stream chunk. Each chunk is taken whole: a view when it lies in one
    * read (nearly always, reads being far larger than v2ray's ~2 KiB chunks), else one copy of it.
    *
-   * With a cipher, the chunks of one call are opened into one new buffer, handed on as one view of what
-   * verified (also when a later chunk fails): one allocation per read rather than per chunk, and nothing
-   * for FramedStream to join. Without one, each chunk's payload is a view of the queue's bytes.
+   * With a cipher, the chunks of one call are opened into one buffer (see output()), handed on as one view
+   * of what verified (also when a later chunk fails): at most one allocation per read rather than per
+   * chunk, and nothing for FramedStream to join. Without one, each chunk's payload is a view of the queue's
+   * bytes.
    */
   read(pending: ByteQueue, push: (payload: Buffer) => void): boolean {
     if (!this.aead) return this.readPlain(pending, push);
@@ -308,14 +311,22 @@ export class ChunkReader {
    */
   reuseOutput = false;
   private kept?: Buffer;
+  /** Small reads in a row since the last bulk one. */
+  private smallReads = 0;
 
-  /** The plaintext buffer for one read(), never from Node's pool (a batch's source may span the pool). */
+  /**
+   * The plaintext buffer for one read(), never from Node's pool (a batch's source may span the pool). With
+   * reuseOutput, bulk reads keep one buffer, given up as directReads sockets give up theirs
+   * (core/transport/tcp.ts): after several small reads in a row, when the transfer went quiet.
+   */
   private output(atLeast: number): Buffer {
-    // A small read means the transfer went quiet: give the kept buffer up, as directReads sockets do.
-    if (!this.reuseOutput || atLeast < KEEP_OUTPUT_FROM) {
-      this.kept = undefined;
-      return Buffer.allocUnsafeSlow(atLeast);
+    if (!this.reuseOutput) return Buffer.allocUnsafeSlow(atLeast);
+    if (atLeast < BULK_READ) {
+      if (++this.smallReads >= SMALL_READS_TO_GIVE_UP) this.kept = undefined;
+      if (!this.kept || this.kept.length < atLeast) return Buffer.allocUnsafeSlow(atLeast);
+      return this.kept;
     }
+    this.smallReads = 0;
     if (!this.kept || this.kept.length < atLeast) this.kept = Buffer.allocUnsafeSlow(atLeast);
     return this.kept;
   }
