@@ -1,13 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { ProxyError, fromSocketError } from '../../adapter/errors.js';
-import { FramedDuplex, type FramedFailure } from './framed-duplex.js';
+import { ByteQueue } from '../common/byte-queue.js';
+import { FramedStream, type FramedFailure, type StreamCodec } from '../common/framed-stream.js';
 import { FrameError, type RequestEncoder, type ResponseDecoder } from './framing.js';
-
-/**
- * Like v2ray's Shadowsocks client: wait this long for the first payload so salt, header and payload leave
- * in one write and one packet; the header goes alone when the client says nothing (server speaks first).
- */
-const FIRST_PAYLOAD_WAIT_MS = 100;
 
 export interface ShadowsocksStreamOptions {
   /** Begun (RequestEncoder.begin): its first encode() carries salt and header in front of the payload. */
@@ -20,55 +15,65 @@ export interface ShadowsocksStreamOptions {
 }
 
 /**
- * The plaintext side of a Shadowsocks connection over any byte pipe (tcp, tls, ws, obfs):
- *
- *   caller ⇄ ShadowsocksStream ⇄ (encrypted chunks) ⇄ transport ⇄ ss server ⇄ target
- *
- * SS has no server handshake, so a wrong key shows up only as the server closing or sending garbage: an end
- * before any chunk authenticated, or a first chunk that fails authentication, becomes UPSTREAM_AUTH_FAILED.
+ * Shadowsocks chunks as a StreamCodec. SS has no server handshake, so a wrong key shows up only as the server
+ * closing or sending garbage: an end before any chunk authenticated, or a first chunk that fails
+ * authentication, becomes UPSTREAM_AUTH_FAILED.
  */
-export class ShadowsocksStream extends FramedDuplex {
-  private readonly opts: ShadowsocksStreamOptions;
+export class ShadowsocksCodec implements StreamCodec {
+  /** Received bytes as the buffers they arrived in; the decoder takes exactly what each chunk needs. */
+  private readonly queue = new ByteQueue();
 
-  constructor(inner: Duplex, opts: ShadowsocksStreamOptions) {
-    super(inner);
-    this.opts = opts;
-    this.sendHeaderWithin(FIRST_PAYLOAD_WAIT_MS);
+  constructor(private readonly opts: ShadowsocksStreamOptions) {}
+
+  get answered(): boolean {
+    return this.opts.decoder.authenticated;
   }
 
-  protected encode(payload: Buffer[], out: Buffer[]): void {
-    this.opts.encoder.encode(payload, out);
+  encode(payload: readonly Buffer[], out: Buffer[]): void {
+    const wire: Buffer[] = [];
+    this.opts.encoder.encode(payload, wire);
+    // One buffer per write: a memcpy is cheaper than the stream bookkeeping of a write per sealed piece.
+    if (wire.length > 0) out.push(wire.length === 1 ? wire[0]! : Buffer.concat(wire));
   }
 
-  protected decode(emit: (pieces: Buffer[]) => boolean): boolean {
-    return this.opts.decoder.decode(this.queue, emit);
+  /** Salt and the chunk naming the target, for a client that says nothing (server speaks first). */
+  encodeHeaderAlone(out: Buffer[]): void {
+    this.encode([], out);
   }
 
-  protected atFrameBoundary(): boolean {
-    return this.opts.decoder.atChunkBoundary(this.queue);
+  finish(): void {}
+
+  decode(data: Buffer, push: (payload: Buffer) => void): boolean {
+    this.queue.push(data);
+    this.opts.decoder.decode(this.queue, (pieces) => {
+      for (const p of pieces) push(p);
+      return true;
+    });
+    return false; // SS streams end with the connection, never in-band
   }
 
-  protected failure(reason: FramedFailure): ProxyError {
+  failure(reason: FramedFailure): Error | undefined {
     const server = `shadowsocks server ${this.opts.server}`;
     const authenticated = this.opts.decoder.authenticated;
     switch (reason.kind) {
+      case 'end':
+        if (this.opts.decoder.atChunkBoundary(this.queue)) return undefined;
+        return authenticated
+          ? this.error('UPSTREAM_CLOSED', `${server} closed the connection in the middle of a chunk`)
+          : // The server may also just have had nothing to say (target refused or answered nothing).
+            this.authFailure(`${server} closed the connection without sending a valid chunk`, undefined, 'or the target closed without answering');
       case 'decode': {
         const err = reason.error;
         if (!(err instanceof FrameError)) return this.error('INTERNAL', `shadowsocks decode: ${(err as Error).message}`, err);
         if (err.reason === 'auth' && !authenticated) return this.authFailure(`${server}: ${err.message}`, err);
         return this.error('UPSTREAM_PROTOCOL', `${server}: ${err.message}`, err);
       }
-      case 'eof-mid-frame':
-        return authenticated
-          ? this.error('UPSTREAM_CLOSED', `${server} closed the connection in the middle of a chunk`)
-          : // The server may also just have had nothing to say (target refused or answered nothing).
-            this.authFailure(`${server} closed the connection without sending a valid chunk`, undefined, 'or the target closed without answering');
       case 'closed':
         return authenticated
           ? this.error('UPSTREAM_CLOSED', `${server} connection closed`)
           : this.authFailure(`${server} connection closed before a valid chunk arrived`);
       case 'socket': {
-        const err = reason.error;
+        const err = reason.error as NodeJS.ErrnoException;
         if ((err.code === 'ECONNRESET' || err.code === 'EPIPE') && !authenticated) {
           return this.authFailure(`${server} reset the connection before sending a valid chunk`, err);
         }
@@ -84,5 +89,19 @@ export class ShadowsocksStream extends FramedDuplex {
 
   private error(code: ProxyError['code'], message: string, cause?: unknown): ProxyError {
     return new ProxyError(code, message, { outbound: this.opts.outbound, cause });
+  }
+}
+
+/**
+ * The plaintext side of a Shadowsocks connection over any byte pipe (tcp, tls, ws, obfs):
+ *
+ *   caller ⇄ ShadowsocksStream ⇄ (encrypted chunks) ⇄ transport ⇄ ss server ⇄ target
+ *
+ * Like v2ray's client it waits up to 100 ms for the first payload, so salt, header and payload leave in one
+ * write and one packet (FramedStream's header wait).
+ */
+export class ShadowsocksStream extends FramedStream {
+  constructor(inner: Duplex, opts: ShadowsocksStreamOptions) {
+    super(inner, new ShadowsocksCodec(opts), undefined, opts.outbound);
   }
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Destination } from '../../adapter/outbound.js';
 import { encodeSocksAddress } from '../common/address.js';
-import type { StreamCodec } from '../vless/framed-stream.js';
+import type { StreamCodec } from '../common/framed-stream.js';
 
 const CRLF = Buffer.from('\r\n');
 const COMMAND_CONNECT = 1;

@@ -3,7 +3,7 @@ import type { Destination, Outbound } from '../../adapter/outbound.js';
 import type { Transport } from '../../adapter/transport.js';
 import type { TcpConnectOptions } from '../../transport/tcp.js';
 import type { Logger } from '../../logger.js';
-import { FramedStream, type StreamCodec } from './framed-stream.js';
+import { FramedStream, type StreamCodec } from '../common/framed-stream.js';
 import { attributeError } from '../../adapter/errors.js';
 
 /** Runtime options of the V2Ray-family outbounds that are not profile fields. */

@@ -2,7 +2,7 @@ import type { Destination } from '../../adapter/outbound.js';
 import { ProxyError } from '../../adapter/errors.js';
 import { encodePortThenAddress } from '../common/address.js';
 import { ByteQueue } from '../common/byte-queue.js';
-import type { StreamCodec } from './framed-stream.js';
+import type { StreamCodec } from '../common/framed-stream.js';
 
 const VERSION = 0;
 const COMMAND_TCP = 1;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Destination } from '../../adapter/outbound.js';
 import { ByteQueue } from '../common/byte-queue.js';
 import { randomBytes } from '../common/random-pool.js';
-import type { StreamCodec } from '../vless/framed-stream.js';
+import type { StreamCodec } from '../common/framed-stream.js';
 import { ChunkAead, ChunkReader, ChunkWriter, SECURITY_BYTE, ShakeMask, type BodySecurity } from './chunk.js';
 import {
   OPTION_CHUNK_MASKING,

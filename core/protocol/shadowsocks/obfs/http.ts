@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { FramedDuplex, type FramedFailure } from '../framed-duplex.js';
+import { FramedStream, type FramedFailure, type StreamCodec } from '../../common/framed-stream.js';
 import { obfsFailure } from './errors.js';
 
 /** Longest server response head we wait for before calling it garbage. */
@@ -18,19 +18,19 @@ export interface ObfsHttpOptions {
  * simple-obfs "http" mode: the first write goes out as the body of a WebSocket-upgrade GET, the server's
  * first bytes are a `101 Switching Protocols` head we drop; everything after flows unchanged both ways.
  */
-export class ObfsHttpStream extends FramedDuplex {
+export class ObfsHttpCodec implements StreamCodec {
   private requestSent = false;
+  /** The response head received so far; undefined once it has been read. */
   private head: Buffer | undefined = Buffer.alloc(0);
   private received = false;
 
-  constructor(
-    inner: Duplex,
-    private readonly opts: ObfsHttpOptions,
-  ) {
-    super(inner);
+  constructor(private readonly opts: ObfsHttpOptions) {}
+
+  get answered(): boolean {
+    return this.received;
   }
 
-  protected encode(payload: Buffer[], out: Buffer[]): void {
+  encode(payload: readonly Buffer[], out: Buffer[]): void {
     if (!this.requestSent) {
       this.requestSent = true;
       const length = payload.reduce((n, b) => n + b.length, 0);
@@ -39,34 +39,40 @@ export class ObfsHttpStream extends FramedDuplex {
     out.push(...payload);
   }
 
-  protected decode(emit: (pieces: Buffer[]) => boolean): boolean {
-    if (this.queue.length === 0) return true;
+  finish(): void {}
+
+  decode(data: Buffer, push: (payload: Buffer) => void): boolean {
+    if (data.length === 0) return false;
     this.received = true;
-    if (this.head) {
-      const all = Buffer.concat([this.head, ...this.queue.take(this.queue.length)]);
-      const end = all.indexOf(HEAD_END);
-      if (end < 0) {
-        if (all.length > MAX_RESPONSE_HEAD) throw new Error(`no end of the HTTP response head within ${MAX_RESPONSE_HEAD} bytes`);
-        this.head = all;
-        return true;
-      }
-      const status = all.subarray(0, all.indexOf('\r\n')).toString('latin1');
-      if (!/^HTTP\/1\.1 101 /.test(status)) throw new Error(`server answered ${JSON.stringify(status.slice(0, 60))}, expected HTTP/1.1 101`);
-      this.head = undefined;
-      const rest = all.subarray(end + HEAD_END.length);
-      if (rest.length > 0 && !emit([rest])) return false;
-      return true;
+    if (!this.head) {
+      push(data);
+      return false;
     }
-    return emit(this.queue.take(this.queue.length));
+    const all = Buffer.concat([this.head, data]);
+    const end = all.indexOf(HEAD_END);
+    if (end < 0) {
+      if (all.length > MAX_RESPONSE_HEAD) throw new Error(`no end of the HTTP response head within ${MAX_RESPONSE_HEAD} bytes`);
+      this.head = all;
+      return false;
+    }
+    const status = all.subarray(0, all.indexOf('\r\n')).toString('latin1');
+    if (!/^HTTP\/1\.1 101 /.test(status)) throw new Error(`server answered ${JSON.stringify(status.slice(0, 60))}, expected HTTP/1.1 101`);
+    this.head = undefined;
+    const rest = all.subarray(end + HEAD_END.length);
+    if (rest.length > 0) push(rest);
+    return false;
   }
 
-  protected atFrameBoundary(): boolean {
-    // Nothing at all received: let the layer above judge the silence.
-    return !this.head || !this.received;
+  failure(reason: FramedFailure): Error | undefined {
+    // An end inside the head is an error; nothing at all received: let the layer above judge the silence.
+    return obfsFailure('http', reason, !this.head || !this.received);
   }
+}
 
-  protected failure(reason: FramedFailure): Error {
-    return obfsFailure('http', reason);
+/** obfs http over `inner`; errors carry no outbound name, the Shadowsocks layer above attributes them. */
+export class ObfsHttpStream extends FramedStream {
+  constructor(inner: Duplex, opts: ObfsHttpOptions) {
+    super(inner, new ObfsHttpCodec(opts), undefined, '');
   }
 }
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { FramedDuplex, type FramedFailure } from '../framed-duplex.js';
+import { ByteQueue } from '../../common/byte-queue.js';
+import { FramedStream, type FramedFailure, type StreamCodec } from '../../common/framed-stream.js';
 import { obfsFailure } from './errors.js';
 
 /** simple-obfs refuses application-data records longer than this. */
@@ -24,20 +25,20 @@ type ReadState = 'server-hello' | 'payload' | 'record-header';
  *   server first flight → ServerHello, ChangeCipherSpec, a handshake record carrying the first bytes,
  *                         then application-data records.
  */
-export class ObfsTlsStream extends FramedDuplex {
+export class ObfsTlsCodec implements StreamCodec {
+  private readonly queue = new ByteQueue();
   private helloSent = false;
   private state: ReadState = 'server-hello';
   private remaining = 0;
   private received = false;
 
-  constructor(
-    inner: Duplex,
-    private readonly opts: ObfsTlsOptions,
-  ) {
-    super(inner);
+  constructor(private readonly opts: ObfsTlsOptions) {}
+
+  get answered(): boolean {
+    return this.received;
   }
 
-  protected encode(payload: Buffer[], out: Buffer[]): void {
+  encode(payload: readonly Buffer[], out: Buffer[]): void {
     let pieces = payload;
     if (!this.helloSent) {
       this.helloSent = true;
@@ -54,13 +55,16 @@ export class ObfsTlsStream extends FramedDuplex {
     }
   }
 
-  protected decode(emit: (pieces: Buffer[]) => boolean): boolean {
+  finish(): void {}
+
+  decode(data: Buffer, push: (payload: Buffer) => void): boolean {
+    this.queue.push(data);
     for (;;) {
       if (this.queue.length > 0) this.received = true;
       switch (this.state) {
         case 'server-hello': {
           const size = SERVER_HELLO_SIZE + CHANGE_CIPHER_SPEC_SIZE + RECORD_HEADER_SIZE;
-          if (this.queue.length < size) return true;
+          if (this.queue.length < size) return false;
           const flight = this.queue.takeContiguous(size);
           if (flight[0] !== 0x16 || flight[5] !== 0x02) throw new Error('server did not start with a ServerHello');
           if (flight[SERVER_HELLO_SIZE] !== 0x14) throw new Error('no ChangeCipherSpec after the ServerHello');
@@ -70,7 +74,7 @@ export class ObfsTlsStream extends FramedDuplex {
           break;
         }
         case 'record-header': {
-          if (this.queue.length < RECORD_HEADER_SIZE) return true;
+          if (this.queue.length < RECORD_HEADER_SIZE) return false;
           const header = this.queue.takeContiguous(RECORD_HEADER_SIZE);
           if (header[0] !== 0x17 || header[1] !== 0x03 || header[2] !== 0x03) {
             throw new Error(`expected an application-data record, got ${header.subarray(0, 3).toString('hex')}`);
@@ -82,25 +86,28 @@ export class ObfsTlsStream extends FramedDuplex {
         }
         case 'payload': {
           // Records carry no authentication of their own: pass bytes on as they come.
-          if (this.queue.length === 0) return true;
+          if (this.queue.length === 0) return false; // records end with the connection, never in-band
           const n = Math.min(this.remaining, this.queue.length);
           this.remaining -= n;
           if (this.remaining === 0) this.state = 'record-header';
-          if (!emit(this.queue.take(n))) return false;
+          for (const piece of this.queue.take(n)) push(piece);
           break;
         }
       }
     }
   }
 
-  protected atFrameBoundary(): boolean {
-    if (this.queue.length > 0) return false;
+  failure(reason: FramedFailure): Error | undefined {
     // Nothing at all received: let the layer above judge the silence.
-    return this.state === 'record-header' || (this.state === 'server-hello' && !this.received);
+    const atBoundary = this.queue.length === 0 && (this.state === 'record-header' || (this.state === 'server-hello' && !this.received));
+    return obfsFailure('tls', reason, atBoundary);
   }
+}
 
-  protected failure(reason: FramedFailure): Error {
-    return obfsFailure('tls', reason);
+/** obfs tls over `inner`; errors carry no outbound name, the Shadowsocks layer above attributes them. */
+export class ObfsTlsStream extends FramedStream {
+  constructor(inner: Duplex, opts: ObfsTlsOptions) {
+    super(inner, new ObfsTlsCodec(opts), undefined, '');
   }
 }
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FramedStream } from '../../../../core/protocol/vless/framed-stream.js';
+import { FramedStream } from '../../../../core/protocol/common/framed-stream.js';
 import { VmessCodec } from '../../../../core/protocol/vmess/codec.js';
 import { ChunkAead, ChunkReader, ChunkWriter, ShakeMask } from '../../../../core/protocol/vmess/chunk.js';
 import { ResponseHeaderReader } from '../../../../core/protocol/vmess/header.js';

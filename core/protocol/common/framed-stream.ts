@@ -4,15 +4,21 @@ import { ProxyError, attributeError } from '../../adapter/errors.js';
 import { TAKE_READS, takeReads, type ReadSink, type ReadTaker } from '../../transport/tcp.js';
 
 /**
- * What a protocol does to the bytes of one connection. Shared by VLESS, VMess and Trojan, which differ
- * only in their header and framing: the request header rides in front of the first payload, the server's
- * answer (VLESS / VMess response header, VMess chunks) is unwrapped on the way back.
+ * What a protocol does to the bytes of one connection: VLESS, VMess, Trojan, Shadowsocks and the obfs
+ * disguises under it differ only in their header and framing. The request header rides in front of the
+ * first payload, the server's answer (response headers, chunks, records) is unwrapped on the way back.
  */
 export interface StreamCodec {
   /** Appends the wire form of `payload` to `out` (buffers are written in order, never concatenated on TCP/TLS). */
   encode(payload: readonly Buffer[], out: Buffer[]): void;
   /** Appends what closes our direction (VMess: the empty chunk); nothing for Trojan and VLESS. */
   finish(out: Buffer[]): void;
+  /**
+   * For codecs whose encode() puts the header inside the first payload's frame (Shadowsocks seals the target
+   * address into the first chunk): appends the header on its own, for when the client writes nothing within
+   * FIRST_PAYLOAD_WAIT_MS or ends first. The others pass their header to FramedStream instead.
+   */
+  encodeHeaderAlone?(out: Buffer[]): void;
   /**
    * Takes bytes from the server and hands the payload in them to `push`. Returns true once the server has
    * signalled the end of its stream. Throws a ProxyError on bytes that do not parse or authenticate.
@@ -32,7 +38,19 @@ export interface StreamCodec {
   reuseOutput?(): void;
   /** Whether the server has sent anything valid yet; a close before that means it refused our credentials. */
   readonly answered: boolean;
+  /**
+   * The error to fail the stream with, in the codec's own words, when the default (defaultFailure) does not
+   * fit; undefined keeps the default. For an `end`, undefined from a codec that has this hook is a clean end.
+   */
+  failure?(reason: FramedFailure): Error | undefined;
 }
+
+/** Why a FramedStream is failing, for the codec to word (StreamCodec.failure). */
+export type FramedFailure =
+  | { kind: 'end' } // the stream below ended: clean, or inside a frame, or before any answer
+  | { kind: 'closed' } // the stream below closed without an orderly end
+  | { kind: 'socket'; error: Error } // the stream below failed
+  | { kind: 'decode'; error: unknown }; // decode() threw
 
 /** Like v2ray: wait this long for the first payload so header and payload leave in one packet. */
 const FIRST_PAYLOAD_WAIT_MS = 100;
@@ -47,16 +65,39 @@ export function authFailedError(outbound: string): ProxyError {
 }
 
 /**
- * The client side of a framed connection over a transport stream (TCP, TLS, WebSocket):
+ * VLESS, VMess and Trojan: a close or reset before the server answered means it refused our credentials; an
+ * end after the answer is clean; anything else keeps its own code.
+ */
+export function defaultFailure(reason: FramedFailure, answered: boolean, outbound: string): Error | undefined {
+  switch (reason.kind) {
+    case 'end':
+      return answered ? undefined : authFailedError(outbound);
+    case 'closed':
+      return answered ? new ProxyError('UPSTREAM_CLOSED', 'server closed the connection', { outbound }) : authFailedError(outbound);
+    case 'socket': {
+      const mapped = attributeError(reason.error, outbound);
+      // A reset before any answer is the same refusal as a close (v2ray resets when it stops draining a bad header).
+      return mapped.code === 'UPSTREAM_CLOSED' && !answered ? authFailedError(outbound) : mapped;
+    }
+    case 'decode':
+      return attributeError(reason.error, outbound);
+  }
+}
+
+/**
+ * The client side of a framed connection over a transport stream (TCP, TLS, WebSocket), or over another
+ * FramedStream (Shadowsocks over obfs):
  *
  *   relay ⇄ FramedStream (codec: header, chunks) ⇄ transport ⇄ proxy server
  *
- * Writes are batched: on a socket the pieces of one write go out corked (one writev), on a WebSocket
- * they are joined into one message. Reads are handed on as they are decoded, with backpressure.
+ * Writes are batched: on a socket the pieces of one write go out corked (one writev), on anything else
+ * they are joined into one write. Reads are handed on as they are decoded, with backpressure.
  */
 export class FramedStream extends Duplex implements ReadTaker {
   private header: Buffer | undefined;
-  private readonly headerTimer: NodeJS.Timeout;
+  /** The header has not left yet (it waits for the first write, the timer or the end). */
+  private headerDue: boolean;
+  private readonly headerTimer: NodeJS.Timeout | undefined;
   private readonly corkable: boolean;
   private eofPushed = false;
   private innerGone = false;
@@ -67,18 +108,25 @@ export class FramedStream extends Duplex implements ReadTaker {
   /** Who took our decoded payload (the relay, through takeReads), in place of the readable side. */
   private sink?: ReadSink;
 
+  /**
+   * `header` leaves in front of the first payload; undefined when the codec encodes its own (Shadowsocks,
+   * see encodeHeaderAlone) or has none (obfs, whose first write is the layer above's header).
+   */
   constructor(
     private readonly inner: Duplex,
     private readonly codec: StreamCodec,
-    header: Buffer,
+    header: Buffer | undefined,
     private readonly outbound: string,
   ) {
     super({ allowHalfOpen: true });
     this.header = header;
+    this.headerDue = header !== undefined || codec.encodeHeaderAlone !== undefined;
     this.corkable = inner instanceof net.Socket;
-    // Server-speaks-first protocols still need the header when the client writes nothing.
-    this.headerTimer = setTimeout(() => this.send(this.takeHeader(), () => {}), FIRST_PAYLOAD_WAIT_MS);
-    this.headerTimer.unref();
+    if (this.headerDue) {
+      // Server-speaks-first protocols still need the header when the client writes nothing.
+      this.headerTimer = setTimeout(() => this.send(this.headerAlone(), () => {}), FIRST_PAYLOAD_WAIT_MS);
+      this.headerTimer.unref();
+    }
     if (codec.decodesBorrowedReads) this.borrowing = takeReads(inner, this.onBorrowedRead);
     if (!this.borrowing) inner.on('data', this.onData);
     inner.on('end', this.onEnd);
@@ -91,7 +139,7 @@ export class FramedStream extends Duplex implements ReadTaker {
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    if (this.innerGone) return cb(new ProxyError('UPSTREAM_CLOSED', 'server closed the connection', { outbound: this.outbound }));
+    if (this.innerGone) return cb(this.failure({ kind: 'closed' }));
     const out = this.takeHeader();
     try {
       this.codec.encode(
@@ -106,7 +154,7 @@ export class FramedStream extends Duplex implements ReadTaker {
 
   override _final(cb: (err?: Error | null) => void): void {
     if (this.innerGone) return cb();
-    const out = this.takeHeader();
+    const out = this.headerAlone();
     this.codec.finish(out);
     this.send(out, () => {
       this.inner.end();
@@ -156,12 +204,31 @@ export class FramedStream extends Duplex implements ReadTaker {
     cb(err);
   }
 
+  /** The header for the first write, which carries payload too (the codec's own header is in its encode()). */
   private takeHeader(): Buffer[] {
-    if (!this.header) return [];
+    if (!this.headerDue) return [];
+    this.headerDue = false;
     clearTimeout(this.headerTimer);
-    const out = [this.header];
+    const out = this.header ? [this.header] : [];
     this.header = undefined;
     return out;
+  }
+
+  /** The header when no payload follows it: ours, or the codec's own. */
+  private headerAlone(): Buffer[] {
+    const due = this.headerDue;
+    const out = this.takeHeader();
+    if (due) this.codec.encodeHeaderAlone?.(out);
+    return out;
+  }
+
+  /** The codec's words for a failure, else the VLESS/VMess/Trojan ones; undefined only for a clean end. */
+  private failure(reason: FramedFailure): Error | undefined {
+    if (this.codec.failure) {
+      const own = this.codec.failure(reason);
+      if (own || reason.kind === 'end') return own;
+    }
+    return defaultFailure(reason, this.codec.answered, this.outbound);
   }
 
   private send(out: Buffer[], cb: () => void): void {
@@ -207,9 +274,9 @@ export class FramedStream extends Duplex implements ReadTaker {
     this.pushRefused = false;
     try {
       ended = this.codec.decode(data, this.collect, borrowed);
-    } catch (err) {
-      this.flushDecoded();
-      this.destroy(attributeError(err, this.outbound));
+    } catch (error) {
+      this.flushDecoded(); // what authenticated before the bad frame
+      this.destroy(this.failure({ kind: 'decode', error }));
       return true;
     }
     this.flushDecoded();
@@ -234,25 +301,20 @@ export class FramedStream extends Duplex implements ReadTaker {
   private readonly onEnd = (): void => {
     // A WebSocket has no half-close: its end is the end of the whole connection.
     if (!this.corkable) this.innerGone = true;
-    if (this.eofPushed) return;
-    if (!this.codec.answered) this.destroy(authFailedError(this.outbound));
+    if (this.eofPushed || this.destroyed) return;
+    const failed = this.failure({ kind: 'end' });
+    if (failed) this.destroy(failed);
     else this.endReadable();
   };
 
-  private readonly onError = (err: Error): void => {
-    const mapped = attributeError(err, this.outbound);
-    // A reset before any answer is the same refusal as a close (v2ray resets when it stops draining a bad header).
-    this.destroy(mapped.code === 'UPSTREAM_CLOSED' && !this.codec.answered ? authFailedError(this.outbound) : mapped);
+  private readonly onError = (error: Error): void => {
+    if (!this.destroyed) this.destroy(this.failure({ kind: 'socket', error }));
   };
 
   private readonly onClose = (): void => {
     this.innerGone = true;
     if (this.destroyed || this.eofPushed) return; // reading is done; payload already pushed still reaches the consumer
-    this.destroy(
-      this.codec.answered
-        ? new ProxyError('UPSTREAM_CLOSED', 'server closed the connection', { outbound: this.outbound })
-        : authFailedError(this.outbound),
-    );
+    this.destroy(this.failure({ kind: 'closed' }));
   };
 
   private endReadable(): void {

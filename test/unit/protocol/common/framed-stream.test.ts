@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FramedStream, type StreamCodec } from '../../../../core/protocol/vless/framed-stream.js';
+import { FramedStream, type StreamCodec } from '../../../../core/protocol/common/framed-stream.js';
 import { VlessCodec } from '../../../../core/protocol/vless/header.js';
 import { TrojanCodec } from '../../../../core/protocol/trojan/header.js';
 import { startVmessSession } from '../../../../core/protocol/vmess/codec.js';
@@ -117,6 +117,93 @@ describe('FramedStream', () => {
     const got = await chunksAfterWriting(new FramedStream(inner, bytewise, Buffer.from('H'), 'test-out'), 'x');
     expect(Buffer.concat(got)).toEqual(Buffer.alloc(48 * 1024, 'v'));
     expect(got.length).toBe(reads);
+  });
+
+  it("a codec's failure hook words its errors; for an end, undefined is a clean end even before any answer", async () => {
+    /** Length-prefixed records (1 byte), like a framing whose end inside a record is an error of its own. */
+    const recordCodec = (): StreamCodec => {
+      let pending = Buffer.alloc(0);
+      return {
+        answered: false, // never: the default would call every end an auth failure
+        encode: (payload, out) => out.push(...payload),
+        finish: () => {},
+        decode: (data, push) => {
+          pending = Buffer.concat([pending, data]);
+          while (pending.length > 0 && pending.length > pending[0]!) {
+            push(pending.subarray(1, 1 + pending[0]!));
+            pending = pending.subarray(1 + pending[0]!);
+          }
+          return false;
+        },
+        failure: (reason) =>
+          reason.kind === 'end' ? (pending.length === 0 ? undefined : new ProxyError('UPSTREAM_CLOSED', 'ended inside a record')) : undefined,
+      };
+    };
+    const whole = await server((s) => s.once('data', () => s.end(Buffer.from([2, 0x6f, 0x6b]))));
+    const got = await chunksAfterWriting(await framed(whole, recordCodec()), 'x');
+    expect(Buffer.concat(got).toString()).toBe('ok');
+
+    const cut = await server((s) => s.once('data', () => s.end(Buffer.from([5, 0x6f]))));
+    const err = await failureAfterWriting(await framed(cut, recordCodec()), 'x');
+    expect(err).toMatchObject({ code: 'UPSTREAM_CLOSED', message: 'ended inside a record' });
+
+    // Where the hook says nothing (a reset), the default wording stands, with the outbound name.
+    const reset = await server((s) => s.once('data', () => s.resetAndDestroy()));
+    expect(await failureAfterWriting(await framed(reset, recordCodec()), 'x')).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', outbound: 'test-out' });
+  });
+
+  it("a codec with its own header: encodeHeaderAlone only when no payload comes in time, or at the end", async () => {
+    /** Puts "H:" inside the first frame, as Shadowsocks seals the address into the first chunk. */
+    const ownHeader = (): StreamCodec & { alone: number } => {
+      let first = true;
+      const codec = {
+        alone: 0,
+        answered: true,
+        encode: (payload: readonly Buffer[], out: Buffer[]) => {
+          out.push(Buffer.from(`[${first ? 'H:' : ''}${Buffer.concat(payload).toString()}]`));
+          first = false;
+        },
+        encodeHeaderAlone: (out: Buffer[]) => {
+          codec.alone++;
+          codec.encode([], out);
+        },
+        finish: () => {},
+        decode: () => false,
+      };
+      return codec;
+    };
+    let received: (() => Buffer)[] = [];
+    const port = await server((_s, r) => received.push(r));
+    const connect = async (codec: StreamCodec) => new FramedStream(await connectTcp({ host: '127.0.0.1', port }), codec, undefined, 'test-out');
+
+    const writer = ownHeader();
+    const early = await connect(writer);
+    early.write('a');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(received[0]!().toString()).toBe('[H:a]');
+    expect(writer.alone).toBe(0);
+    early.destroy();
+
+    received = [];
+    const silent = ownHeader();
+    const quiet = await connect(silent);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(received[0]!().toString()).toBe('[H:]');
+    expect(silent.alone).toBe(1);
+    quiet.write('b'); // the header left already: later frames carry none
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received[0]!().toString()).toBe('[H:][b]');
+    quiet.destroy();
+
+    received = [];
+    const ender = ownHeader();
+    const ending = await connect(ender);
+    ending.resume();
+    await new Promise<void>((r) => ending.end(r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received[0]!().toString()).toBe('[H:]');
+    expect(ender.alone).toBe(1);
+    ending.destroy();
   });
 
   it('holds reads back while the consumer is not reading (backpressure reaches the socket)', async () => {
