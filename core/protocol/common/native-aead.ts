@@ -35,6 +35,8 @@ export interface NativeAeadAddon {
    * H_n(message), 32 bytes. VMess's AEAD KDF is this chain (core/protocol/vmess/kdf.ts).
    */
   hmacChain(keys: readonly Buffer[], message: Buffer): Buffer;
+  /** RFC 5869 HKDF-SHA1 of `ikm` with `salt` and `info`, `length` (1 to 5100) bytes: Shadowsocks subkeys. */
+  hkdfSha1(ikm: Buffer, salt: Buffer, info: Buffer, length: number): Buffer;
 }
 
 /** scripts/build-core.mjs rewrites import.meta.url, so the bundle in dist/core/ finds the addon here too. */

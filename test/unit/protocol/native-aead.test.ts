@@ -9,6 +9,7 @@ import { loadNativeAead, NATIVE_AEAD_ADDON, type NativeAeadAddon, type NativeAea
 import { ChunkCipher } from '../../../core/protocol/shadowsocks/chunk-cipher.js';
 import { ChunkAead, ChunkReader, ChunkWriter, ShakeMask } from '../../../core/protocol/vmess/chunk.js';
 import { kdfInJs } from '../../../core/protocol/vmess/kdf.js';
+import { aeadSubkeyInJs } from '../../../core/protocol/shadowsocks/keys.js';
 
 /**
  * native/aead against node:crypto: the same bytes both ways for every algorithm and size, tampering
@@ -347,6 +348,49 @@ describe.skipIf(!built)('native hmacChain (the VMess KDF)', () => {
     expect(call(Array.from({ length: 9 }, () => m))).toThrow(/keys must be an array of 1 to 8 Buffers/);
     expect(call([m, m, 'x'])).toThrow(/keys\[2\] must be a Buffer/);
     expect(call([m], 'message')).toThrow(/message must be a Buffer/);
+  });
+});
+
+describe.skipIf(!built)('native hkdfSha1 (the Shadowsocks subkeys)', () => {
+  it('gives RFC 5869 test case 4 (HKDF-SHA1, 42 bytes)', () => {
+    const ikm = Buffer.alloc(11, 0x0b);
+    const salt = Buffer.from('000102030405060708090a0b0c', 'hex');
+    const info = Buffer.from('f0f1f2f3f4f5f6f7f8f9', 'hex');
+    expect(addon.hkdfSha1(ikm, salt, info, 42).toString('hex')).toBe(
+      '085a01ea1b10f36933068b56efa5ad81a4f14b822f5b091568a9cdd4f155fda2c22e422478d305f3f896',
+    );
+  });
+
+  it('agrees with crypto.hkdfSync: lengths 1 to 5100, empty salt and info, keys longer than a block', () => {
+    const cases: [number, number, number, number][] = [
+      [16, 16, 9, 16],
+      [32, 32, 9, 32],
+      [16, 0, 0, 1],
+      [100, 80, 30, 20],
+      [20, 20, 20, 21],
+      [5, 200, 3, 5100],
+    ];
+    for (const [ikmLength, saltLength, infoLength, length] of cases) {
+      const [ikm, salt, info] = [crypto.randomBytes(ikmLength), crypto.randomBytes(saltLength), crypto.randomBytes(infoLength)];
+      expect(addon.hkdfSha1(ikm, salt, info, length)).toEqual(Buffer.from(crypto.hkdfSync('sha1', ikm, salt, info, length)));
+    }
+    for (let i = 0; i < 200; i++) {
+      const key = crypto.randomBytes(i % 2 ? 16 : 32);
+      const salt = crypto.randomBytes(key.length);
+      expect(addon.hkdfSha1(key, salt, Buffer.from('ss-subkey'), key.length)).toEqual(aeadSubkeyInJs(key, salt));
+    }
+  });
+
+  it('throws naming the argument: a non-Buffer ikm, salt or info, a length of 0 or over 5100', () => {
+    const b = Buffer.alloc(4);
+    const call = (...args: unknown[]) => () => (addon.hkdfSha1 as (...a: unknown[]) => Buffer)(...args);
+    expect(call('ikm', b, b, 16)).toThrow(/ikm must be a Buffer/);
+    expect(call(b, 1, b, 16)).toThrow(/salt must be a Buffer/);
+    expect(call(b, b, null, 16)).toThrow(/info must be a Buffer/);
+    expect(call(b, b, b, 0)).toThrow(/length must be an integer from 1 to 5100/);
+    expect(call(b, b, b, 5101)).toThrow(/length must be an integer from 1 to 5100/);
+    expect(call(b, b, b, 1.5)).toThrow(RangeError);
+    expect(call(b, b, b)).toThrow(/hkdfSha1\(ikm, salt, info, length\)/);
   });
 });
 
