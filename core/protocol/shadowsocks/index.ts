@@ -3,7 +3,7 @@ import type { Destination, DialContext, Outbound } from '../../adapter/outbound.
 import type { Transport } from '../../adapter/transport.js';
 import { ProxyError, attributeError } from '../../adapter/errors.js';
 import type { ProtocolRegistry } from '../registry.js';
-import { tcpTransport } from '../../transport/tcp.js';
+import { tcpTransport, type TcpConnectOptions } from '../../transport/tcp.js';
 import { DEFAULT_OBFS_HOST, obfsOptsSchema, shadowsocksSchema, type ShadowsocksConfig } from './config.js';
 import { obfsTransport } from './obfs/index.js';
 import { RequestEncoder, ResponseDecoder, type FramingOptions } from './framing.js';
@@ -49,7 +49,9 @@ export function createShadowsocks(config: ShadowsocksConfig, options: Shadowsock
     const decoder = new ResponseDecoder(framing, method.edition === '2022' ? encoder.salt : undefined);
     let inner: Duplex;
     try {
-      inner = await transport.connect({ host: config.server, port: config.port }, { signal: ctx.signal });
+      // Plain TCP reads into a reused buffer that the stream decodes from directly (ShadowsocksCodec).
+      const options: TcpConnectOptions = { signal: ctx.signal, directReads: transport.kind === 'tcp' };
+      inner = await transport.connect({ host: config.server, port: config.port }, options);
     } catch (err) {
       throw attributeError(err, name, `connect to shadowsocks server ${server}`);
     }

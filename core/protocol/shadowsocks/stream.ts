@@ -22,6 +22,12 @@ export interface ShadowsocksStreamOptions {
 export class ShadowsocksCodec implements StreamCodec {
   /** Received bytes as the buffers they arrived in; the decoder takes exactly what each chunk needs. */
   private readonly queue = new ByteQueue();
+  /**
+   * Every payload is the cipher's own new buffer and nothing of a read is kept past decode() but the
+   * unparsed tail, which is copied (detach): so over plain TCP the socket's reads go into a reused buffer
+   * and the relay takes our payload directly (FramedStream's TAKE_READS), with no stream machinery between.
+   */
+  readonly decodesBorrowedReads = true;
 
   constructor(private readonly opts: ShadowsocksStreamOptions) {}
 
@@ -43,12 +49,16 @@ export class ShadowsocksCodec implements StreamCodec {
 
   finish(): void {}
 
-  decode(data: Buffer, push: (payload: Buffer) => void): boolean {
+  decode(data: Buffer, push: (payload: Buffer) => void, borrowed = false): boolean {
     this.queue.push(data);
-    this.opts.decoder.decode(this.queue, (pieces) => {
-      for (const p of pieces) push(p);
-      return true;
-    });
+    try {
+      this.opts.decoder.decode(this.queue, (pieces) => {
+        for (const p of pieces) push(p);
+        return true;
+      });
+    } finally {
+      if (borrowed) this.queue.detach(); // `data` is reused after we return
+    }
     return false; // SS streams end with the connection, never in-band
   }
 

@@ -3,6 +3,8 @@ import { createShadowsocks, shadowsocksSchema } from '../../../../core/protocol/
 import { ProxyError } from '../../../../core/adapter/errors.js';
 import { startHttpTarget, expectedSha256, type HttpTarget } from '../../../helpers/http-target.js';
 import { startSsServer, type SsServer } from '../../../helpers/ss-server.js';
+import { forwardThrough, stopAndGoDownload } from '../../../helpers/relay-forward.js';
+import { takeReads } from '../../../../core/transport/tcp.js';
 import { dialContext, downloadThrough, failureOf, uploadThrough } from '../vless/transfer.js';
 
 /** shadowsocks-libev 3.3.5 ss-server, one per SIP004 cipher, on loopback. */
@@ -40,6 +42,28 @@ describe.each(CIPHERS)('ss-server %s', (cipher) => {
     const stream = await outbound(cipher).dial({ host: 'localhost', port: target.port }, dialContext('localhost', target.port));
     const res = await uploadThrough(stream, target.port, SIZE);
     expect(res).toEqual({ bytes: SIZE, sha256: expectedSha256(SIZE) });
+  });
+});
+
+describe.each(CIPHERS)('ss-server %s through the router and relay', (cipher) => {
+  const dest = () => ({ host: '127.0.0.1', port: target.port });
+
+  it('the relay takes the plaintext straight from the stream (takeReads), and the socket below reads directly', async () => {
+    const stream = await outbound(cipher).dial(dest(), dialContext('127.0.0.1', target.port));
+    expect(takeReads(stream, () => true)).toBe(true);
+    stream.destroy();
+  });
+
+  it('a client that keeps stopping to read gets 20 MiB intact, counted, and the connection let go', async () => {
+    const { port, forward, tracker } = await forwardThrough(outbound(cipher), dest);
+    try {
+      expect(await stopAndGoDownload(port, SIZE)).toEqual({ bytes: SIZE, sha256: expectedSha256(SIZE) });
+      expect(tracker.stats.counter(`ss-${cipher}`).down).toBeGreaterThanOrEqual(SIZE);
+      for (let i = 0; i < 100 && tracker.size > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(tracker.size).toBe(0);
+    } finally {
+      forward.close();
+    }
   });
 });
 

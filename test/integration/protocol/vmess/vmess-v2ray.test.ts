@@ -1,17 +1,13 @@
 import http from 'node:http';
-import net from 'node:net';
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoutingDispatcher, newConnectionId } from '../../../../core/route/dispatcher.js';
-import { ConnectionTracker } from '../../../../core/stats/tracker.js';
-import { TrafficStats } from '../../../../core/stats/traffic.js';
 import { createVmess, vmessSchema, type VmessConfig } from '../../../../core/protocol/vmess/index.js';
 import { ProxyError } from '../../../../core/adapter/errors.js';
-import type { Outbound } from '../../../../core/adapter/outbound.js';
 import { takeReads } from '../../../../core/transport/tcp.js';
 import { startHttpTarget, expectedSha256, type HttpTarget } from '../../../helpers/http-target.js';
 import { createSelfSignedCert, type SelfSignedCert } from '../../../helpers/certs.js';
 import { startV2ray, type RunningV2ray } from '../../../helpers/v2ray.js';
+import { forwardThrough, stopAndGoDownload } from '../../../helpers/relay-forward.js';
 import { dialContext, downloadThrough, failureOf, uploadThrough } from '../vless/transfer.js';
 
 const UUID = '5783a3e7-e373-51cd-8642-c83782b807c5';
@@ -149,25 +145,6 @@ describe('VMess destinations and failures', () => {
   });
 });
 
-/**
- * A port forward to the target through `outbound`, standing in for an inbound: every client connection goes
- * dispatcher → relay → outbound, tracked.
- */
-async function forwardThrough(outbound: Outbound): Promise<{ port: number; forward: net.Server; tracker: ConnectionTracker }> {
-  const tracker = new ConnectionTracker(new TrafficStats());
-  const dispatcher = new RoutingDispatcher(() => ({ outbound, rule: 'MATCH', payload: '' }), tracker);
-  const forward = net.createServer({ allowHalfOpen: true }, async (client) => {
-    const meta = { id: newConnectionId(), network: 'tcp' as const, inbound: 'test', source: { address: '127.0.0.1', port: client.remotePort ?? 0 }, destination: dest(), startedAt: Date.now() };
-    try {
-      await (await dispatcher.open(meta)).relay(client);
-    } catch {
-      client.destroy();
-    }
-  });
-  await new Promise<void>((r) => forward.listen(0, '127.0.0.1', r));
-  return { port: (forward.address() as net.AddressInfo).port, forward, tracker };
-}
-
 describe('VMess through the router and relay', () => {
   it('tcp: the relay takes the plaintext straight from the reader (takeReads); over wss it does not', async () => {
     for (const [server, expected] of [['tcp', true], ['wss', false]] as const) {
@@ -179,35 +156,16 @@ describe('VMess through the router and relay', () => {
   });
 
   it('tcp: a client that keeps stopping to read gets 20 MiB intact (the reader reuses one plaintext buffer)', async () => {
-    const { port, forward } = await forwardThrough(createVmess(profile('tcp'), { ca: cert.cert }));
+    const { port, forward } = await forwardThrough(createVmess(profile('tcp'), { ca: cert.cert }), dest);
     try {
-      const raw = await new Promise<Buffer>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        let events = 0;
-        const c = net.connect({ host: '127.0.0.1', port }, () => {
-          c.write(`GET /bytes/${SIZE} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-        });
-        c.on('data', (d: Buffer) => {
-          chunks.push(d);
-          // Stop reading now and then, long enough for the relay's writes to back up and reads to wait.
-          if (++events % 8 === 0) {
-            c.pause();
-            setTimeout(() => c.resume(), 20 + (events % 3) * 15);
-          }
-        });
-        c.on('end', () => resolve(Buffer.concat(chunks)));
-        c.on('error', reject);
-      });
-      const bodyAt = raw.indexOf('\r\n\r\n') + 4;
-      expect(raw.length - bodyAt).toBe(SIZE);
-      expect(crypto.createHash('sha256').update(raw.subarray(bodyAt)).digest('hex')).toBe(expectedSha256(SIZE));
+      expect(await stopAndGoDownload(port, SIZE)).toEqual({ bytes: SIZE, sha256: expectedSha256(SIZE) });
     } finally {
       forward.close();
     }
   });
 
   it.each(['tcp', 'wss'] as const)('%s: a plain HTTP client gets 20 MiB through dispatcher → relay → vmess, counted and closed', async (server) => {
-    const { port, forward, tracker } = await forwardThrough(createVmess(profile(server, { cipher: 'auto' }), { ca: cert.cert }));
+    const { port, forward, tracker } = await forwardThrough(createVmess(profile(server, { cipher: 'auto' }), { ca: cert.cert }), dest);
     try {
       const sha = await new Promise<string>((resolve, reject) => {
         http
