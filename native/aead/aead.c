@@ -189,6 +189,20 @@ static int read_offset(napi_env env, napi_value v, size_t max, size_t *out, cons
   return 0;
 }
 
+/* The call's first `want` arguments (and `this` when self is not NULL); throws naming the usage when fewer came. */
+static int read_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, napi_value *self, const char *usage) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, self, NULL) != napi_ok) {
+    napi_throw_error(env, "ERR_AEAD_NAPI", "Node-API call failed: napi_get_cb_info");
+    return -1;
+  }
+  if (argc < want) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", usage);
+    return -1;
+  }
+  return 0;
+}
+
 static int overlaps(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
   return alen > 0 && blen > 0 && a < b + blen && b < a + alen;
 }
@@ -243,13 +257,8 @@ static AeadContext *unwrap(napi_env env, napi_value self) {
 }
 
 static napi_value seal(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6], self;
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "seal(nonce, src, srcStart, srcEnd, dst, dstStart)");
-    return NULL;
-  }
+  if (read_args(env, info, 6, argv, &self, "seal(nonce, src, srcStart, srcEnd, dst, dstStart)") < 0) return NULL;
   AeadContext *c = unwrap(env, self);
   if (!c) return NULL;
   Call call;
@@ -267,13 +276,8 @@ static napi_value seal(napi_env env, napi_callback_info info) {
 }
 
 static napi_value open_chunk(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7], self, result;
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-  if (argc < 7) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "open(nonce, tag, src, srcStart, srcEnd, dst, dstStart)");
-    return NULL;
-  }
+  if (read_args(env, info, 7, argv, &self, "open(nonce, tag, src, srcStart, srcEnd, dst, dstStart)") < 0) return NULL;
   AeadContext *c = unwrap(env, self);
   if (!c) return NULL;
   uint8_t *tag;
@@ -307,13 +311,8 @@ static napi_value open_chunk(napi_env env, napi_callback_info info) {
 }
 
 static napi_value open_sequence(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6], self, result;
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "openSequence(nonce, src, ranges, count, dst, dstStart)");
-    return NULL;
-  }
+  if (read_args(env, info, 6, argv, &self, "openSequence(nonce, src, ranges, count, dst, dstStart)") < 0) return NULL;
   AeadContext *c = unwrap(env, self);
   if (!c) return NULL;
   uint8_t *nonce_in, *src, *dst;
@@ -514,13 +513,8 @@ static void pads_for(const Chain *c, int level, const uint8_t *key, size_t key_l
 }
 
 static napi_value hmac_chain(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2], result;
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "hmacChain(keys, message)");
-    return NULL;
-  }
+  if (read_args(env, info, 2, argv, NULL, "hmacChain(keys, message)") < 0) return NULL;
   bool is_array = false;
   uint32_t count = 0;
   if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[0], &count) != napi_ok ||
@@ -591,13 +585,8 @@ static void hmac_sha1(const uint8_t *key, size_t key_len, const Segment *segs, i
 }
 
 static napi_value hkdf_sha1(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4], result;
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "hkdfSha1(ikm, salt, info, length)");
-    return NULL;
-  }
+  if (read_args(env, info, 4, argv, NULL, "hkdfSha1(ikm, salt, info, length)") < 0) return NULL;
   uint8_t *ikm, *salt, *label;
   size_t ikm_len, salt_len, label_len;
   if (read_buffer(env, argv[0], &ikm, &ikm_len, "ikm") < 0 || read_buffer(env, argv[1], &salt, &salt_len, "salt") < 0 ||

@@ -95,3 +95,26 @@ export function nativeAeadStatus(): NativeAeadStatus {
   loaded ??= loadNativeAead();
   return loaded.status;
 }
+
+type AddonFunction = 'hmacChain' | 'hkdfSha1';
+
+/**
+ * The addon's function `name`, looked up on first call and kept once `agrees` finds it gives what the
+ * node:crypto code beside it gives (null then, and for good, when there is no addon or it does not agree):
+ * a key derivation must not quietly change because a library exports the same name with another meaning.
+ */
+export function agreeingNative<K extends AddonFunction>(
+  name: K,
+  agrees: (f: NativeAeadAddon[K]) => boolean,
+  addon: () => Partial<NativeAeadAddon> | undefined = nativeAead,
+): () => NativeAeadAddon[K] | null {
+  let found: NativeAeadAddon[K] | null | undefined;
+  return () => {
+    if (found === undefined) {
+      found = null; // decided once, even when the check throws
+      const f = addon()?.[name] as NativeAeadAddon[K] | undefined;
+      if (typeof f === 'function' && agrees(f)) found = f;
+    }
+    return found;
+  };
+}

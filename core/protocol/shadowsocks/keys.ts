@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { blake3 } from '@noble/hashes/blake3.js';
-import { nativeAead, type NativeAeadAddon } from '../common/native-aead.js';
+import { agreeingNative } from '../common/native-aead.js';
 import type { Method } from './methods.js';
 
 /**
@@ -22,20 +22,12 @@ export function evpBytesToKey(password: string, keySize: number): Buffer {
 
 const SUBKEY_INFO = Buffer.from('ss-subkey');
 
-type HkdfSha1 = NativeAeadAddon['hkdfSha1'];
 /** The addon's hkdfSha1 once it has given what the code below gives; null when there is none. */
-let nativeHkdf: HkdfSha1 | null | undefined;
-
-function hkdfOf(): HkdfSha1 | null {
-  if (nativeHkdf !== undefined) return nativeHkdf;
-  nativeHkdf = null;
-  const hkdf = nativeAead()?.hkdfSha1;
-  if (typeof hkdf !== 'function') return null;
+const hkdfOf = agreeingNative('hkdfSha1', (hkdf) => {
   const key = Buffer.alloc(32, 7);
   const salt = Buffer.alloc(32, 9);
-  if (hkdf(key, salt, SUBKEY_INFO, 32).equals(aeadSubkeyInJs(key, salt))) nativeHkdf = hkdf;
-  return nativeHkdf;
-}
+  return hkdf(key, salt, SUBKEY_INFO, 32).equals(aeadSubkeyInJs(key, salt));
+});
 
 /**
  * SIP004 per-session subkey: HKDF-SHA1(master key, salt, info "ss-subkey"). Every connection derives two

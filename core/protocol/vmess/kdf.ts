@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { nativeAead, type NativeAeadAddon } from '../common/native-aead.js';
+import { agreeingNative } from '../common/native-aead.js';
 
 /**
  * The VMess AEAD key derivation (v2fly proxy/vmess/aead/kdf.go): HMAC-SHA256 keyed with "VMess AEAD KDF",
@@ -33,20 +33,12 @@ function hmacOver(hash: HashOf, key: Buffer): HashOf {
 const labelHashes = new Map<string, HashOf>();
 const labelBytes = new Map<string, Buffer>();
 
-type Chain = NativeAeadAddon['hmacChain'];
 /** The addon's hmacChain once it has given what the code below gives; null when there is none. */
-let nativeChain: Chain | null | undefined;
-
-function chainOf(): Chain | null {
-  if (nativeChain !== undefined) return nativeChain;
-  nativeChain = null;
-  const chain = nativeAead()?.hmacChain;
-  if (typeof chain !== 'function') return null;
+const chainOf = agreeingNative('hmacChain', (chain) => {
   const key = Buffer.from('agreement check');
   const path = ['VMess Header AEAD Key', Buffer.alloc(16, 1), Buffer.alloc(8, 2)] as const;
-  if (chain([ROOT_KEY, ...path.map(bytesOf)], key).equals(kdfInJs(key, path))) nativeChain = chain;
-  return nativeChain;
-}
+  return chain([ROOT_KEY, ...path.map(bytesOf)], key).equals(kdfInJs(key, path));
+});
 
 function bytesOf(p: string | Buffer): Buffer {
   if (typeof p !== 'string') return p;

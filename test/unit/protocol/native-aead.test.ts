@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ByteQueue } from '../../../core/protocol/common/byte-queue.js';
-import { loadNativeAead, NATIVE_AEAD_ADDON, type NativeAeadAddon, type NativeAeadAlgorithm } from '../../../core/protocol/common/native-aead.js';
+import { agreeingNative, loadNativeAead, NATIVE_AEAD_ADDON, type NativeAeadAddon, type NativeAeadAlgorithm } from '../../../core/protocol/common/native-aead.js';
 import { ChunkCipher } from '../../../core/protocol/shadowsocks/chunk-cipher.js';
 import { ChunkAead, ChunkReader, ChunkWriter, ShakeMask } from '../../../core/protocol/vmess/chunk.js';
 import { kdfInJs } from '../../../core/protocol/vmess/kdf.js';
@@ -395,6 +395,25 @@ describe.skipIf(!built)('native hkdfSha1 (the Shadowsocks subkeys)', () => {
 });
 
 describe('the node:crypto fallback', () => {
+  it("an addon function is used only once it agrees with the node:crypto code, checked once, else never", () => {
+    const key = Buffer.alloc(16, 3);
+    const salt = Buffer.alloc(16, 4);
+    const right = (ikm: Buffer, s: Buffer, info: Buffer, length: number) => Buffer.from(crypto.hkdfSync('sha1', ikm, s, info, length));
+    const wrong = (_ikm: Buffer, _s: Buffer, _info: Buffer, length: number) => Buffer.alloc(length);
+    let checks = 0;
+    const agrees = (f: NativeAeadAddon['hkdfSha1']) => {
+      checks++;
+      return f(key, salt, Buffer.from('ss-subkey'), 16).equals(aeadSubkeyInJs(key, salt));
+    };
+    const good = agreeingNative('hkdfSha1', agrees, () => ({ hkdfSha1: right }));
+    expect(good()).toBe(right);
+    expect(good()).toBe(right);
+    expect(checks).toBe(1);
+    expect(agreeingNative('hkdfSha1', agrees, () => ({ hkdfSha1: wrong }))()).toBeNull();
+    expect(agreeingNative('hkdfSha1', agrees, () => ({}))()).toBeNull();
+    expect(agreeingNative('hkdfSha1', agrees, () => undefined)()).toBeNull();
+  });
+
   it('SWITCHYARD_NATIVE_AEAD=0 or a missing addon leaves the chunk ciphers on node:crypto', () => {
     expect(loadNativeAead(NATIVE_AEAD_ADDON, { SWITCHYARD_NATIVE_AEAD: '0' })).toEqual({ status: { loaded: false, reason: 'SWITCHYARD_NATIVE_AEAD=0' } });
     const missing = loadNativeAead(path.join(os.tmpdir(), 'no-such-aead.node'), {});
