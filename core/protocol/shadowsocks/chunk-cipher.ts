@@ -51,6 +51,31 @@ export class ChunkCipher {
     return plain;
   }
 
+  /**
+   * Like open(), but writes the plaintext to dst[at ..] (room for the pieces' total length needed) and
+   * returns whether `tag` verified. A chunk split across reads is first copied there and opened in place.
+   */
+  openInto(pieces: readonly Buffer[], tag: Buffer, dst: Buffer, at: number): boolean {
+    let opened: boolean;
+    if (this.native) {
+      if (pieces.length === 1) {
+        const p = pieces[0]!;
+        opened = this.native.open(this.nonce, tag, p, 0, p.length, dst, at);
+      } else {
+        let end = at;
+        for (const p of pieces) end += p.copy(dst, end);
+        opened = this.native.open(this.nonce, tag, dst, at, end, dst, at);
+      }
+    } else {
+      const plain = this.openNodeCrypto(pieces, tag);
+      opened = plain !== undefined;
+      let end = at;
+      if (plain) for (const p of plain) end += p.copy(dst, end);
+    }
+    if (opened) this.increment();
+    return opened;
+  }
+
   /** Ciphertext and tag in one new buffer; pieces are joined into it first, and sealed there in place. */
   private sealNative(native: NativeAeadContext, pieces: readonly Buffer[]): Buffer {
     if (pieces.length === 1) {

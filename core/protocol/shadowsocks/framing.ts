@@ -176,9 +176,15 @@ export class ResponseDecoder {
    * Decodes every complete chunk in `queue`, handing each payload (as pieces) to `onPayload`. Stops early and
    * returns false when onPayload returns false (the reader is full); true when it needs more bytes.
    * Throws FrameError when the stream cannot be authenticated or parsed.
+   *
+   * With `into`, payloads are opened one after another into the buffer it returns (called once, at the first
+   * payload, for at least `queue.length` bytes: plaintext is shorter than what is queued), and onPayload gets
+   * views of it; without, each payload is a new buffer.
    */
-  decode(queue: ByteQueue, onPayload: (pieces: Buffer[]) => boolean): boolean {
+  decode(queue: ByteQueue, onPayload: (pieces: Buffer[]) => boolean, into?: () => Buffer): boolean {
     const { method } = this.opts;
+    let arena: Buffer | undefined;
+    let used = 0;
     for (;;) {
       switch (this.state) {
         case 'salt': {
@@ -209,9 +215,13 @@ export class ResponseDecoder {
         }
         case 'payload': {
           if (queue.length < this.payloadLength + TAG_SIZE) return true;
+          if (into) arena ??= into(); // before this chunk leaves the queue: it bounds the plaintext to come
           const pieces = this.payloadLength > 0 ? queue.take(this.payloadLength) : [];
           const tag = queue.takeContiguous(TAG_SIZE);
-          const plain = this.cipher!.open(pieces, tag);
+          let plain: Buffer[] | undefined;
+          if (arena) {
+            if (this.cipher!.openInto(pieces, tag, arena, used)) plain = this.payloadLength > 0 ? [arena.subarray(used, (used += this.payloadLength))] : [];
+          } else plain = this.cipher!.open(pieces, tag);
           if (!plain) throw new FrameError('auth', 'payload chunk failed authentication');
           this.state = 'length';
           if (plain.length > 0 && !onPayload(plain)) return false;

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { ProxyError, fromSocketError } from '../../adapter/errors.js';
 import { ByteQueue } from '../common/byte-queue.js';
+import { ReadOutput } from '../common/read-output.js';
 import { FramedStream, type FramedFailure, type StreamCodec } from '../common/framed-stream.js';
 import { FrameError, type RequestEncoder, type ResponseDecoder } from './framing.js';
 
@@ -23,9 +24,9 @@ export class ShadowsocksCodec implements StreamCodec {
   /** Received bytes as the buffers they arrived in; the decoder takes exactly what each chunk needs. */
   private readonly queue = new ByteQueue();
   /**
-   * Every payload is the cipher's own new buffer and nothing of a read is kept past decode() but the
-   * unparsed tail, which is copied (detach): so over plain TCP the socket's reads go into a reused buffer
-   * and the relay takes our payload directly (FramedStream's TAKE_READS), with no stream machinery between.
+   * Payload is opened into our own buffer and nothing of a read is kept past decode() but the unparsed tail,
+   * which is copied (detach): so over plain TCP the socket's reads go into a reused buffer and the relay
+   * takes our payload directly (FramedStream's TAKE_READS), with no stream machinery between.
    */
   readonly decodesBorrowedReads = true;
 
@@ -49,14 +50,29 @@ export class ShadowsocksCodec implements StreamCodec {
 
   finish(): void {}
 
+  /** One plaintext buffer per read (see ReadOutput); reused between reads once reuseOutput() says so. */
+  private readonly output = new ReadOutput();
+
+  reuseOutput(): void {
+    this.output.reuse = true;
+  }
+
+  /** The chunks of one read are opened into one buffer and handed on as one view of what verified. */
   decode(data: Buffer, push: (payload: Buffer) => void, borrowed = false): boolean {
     this.queue.push(data);
+    let plain: Buffer | undefined;
+    let length = 0;
     try {
-      this.opts.decoder.decode(this.queue, (pieces) => {
-        for (const p of pieces) push(p);
-        return true;
-      });
+      this.opts.decoder.decode(
+        this.queue,
+        (pieces) => {
+          for (const p of pieces) length += p.length;
+          return true;
+        },
+        () => (plain = this.output.take(this.queue.length)),
+      );
     } finally {
+      if (length > 0) push(plain!.subarray(0, length)); // also what verified before a bad chunk
       if (borrowed) this.queue.detach(); // `data` is reused after we return
     }
     return false; // SS streams end with the connection, never in-band

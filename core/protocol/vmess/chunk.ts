@@ -4,7 +4,7 @@ import { ProxyError } from '../../adapter/errors.js';
 import type { ByteQueue } from '../common/byte-queue.js';
 import { nativeAead, type NativeAeadAddon, type NativeAeadContext } from '../common/native-aead.js';
 import { randomBytes } from '../common/random-pool.js';
-import { BULK_READ, SMALL_READS_TO_GIVE_UP } from '../../transport/tcp.js';
+import { ReadOutput } from '../common/read-output.js';
 
 export type BodySecurity = 'aes-128-gcm' | 'chacha20-poly1305' | 'none';
 
@@ -245,7 +245,7 @@ export class ChunkReader {
    * Returns true at the server's end-of-stream chunk. Each chunk is taken whole: a view when it lies in one
    * read (nearly always, reads being far larger than v2ray's ~2 KiB chunks), else one copy of it.
    *
-   * With a cipher, the chunks of one call are opened into one buffer (see output()), handed on as one view
+   * With a cipher, the chunks of one call are opened into one buffer (see ReadOutput), handed on as one view
    * of what verified (also when a later chunk fails): at most one allocation per read rather than per
    * chunk, and nothing for FramedStream to join. Without one, each chunk's payload is a view of the queue's
    * bytes.
@@ -284,7 +284,7 @@ export class ChunkReader {
         }
         if (pending.length < this.size) break;
         // Payload is shorter than the chunks it comes in, so what is queued bounds this call's plaintext.
-        plain ??= this.output(pending.length);
+        plain ??= this.output.take(pending.length);
         const chunk = pending.takeContiguous(this.size);
         const bodyLength = this.size - this.overhead - this.padding;
         this.size = -1;
@@ -305,31 +305,8 @@ export class ChunkReader {
     return ended;
   }
 
-  /**
-   * Set when whoever takes the payload is done with it before the next read() (FramedStream's read sink):
-   * then one output buffer serves every read.
-   */
-  reuseOutput = false;
-  private kept?: Buffer;
-  /** Small reads in a row since the last bulk one. */
-  private smallReads = 0;
-
-  /**
-   * The plaintext buffer for one read(), never from Node's pool (a batch's source may span the pool). With
-   * reuseOutput, bulk reads keep one buffer, given up as directReads sockets give up theirs
-   * (core/transport/tcp.ts): after several small reads in a row, when the transfer went quiet.
-   */
-  private output(atLeast: number): Buffer {
-    if (!this.reuseOutput) return Buffer.allocUnsafeSlow(atLeast);
-    if (atLeast < BULK_READ) {
-      if (++this.smallReads >= SMALL_READS_TO_GIVE_UP) this.kept = undefined;
-      if (!this.kept || this.kept.length < atLeast) return Buffer.allocUnsafeSlow(atLeast);
-      return this.kept;
-    }
-    this.smallReads = 0;
-    if (!this.kept || this.kept.length < atLeast) this.kept = Buffer.allocUnsafeSlow(atLeast);
-    return this.kept;
-  }
+  /** One plaintext buffer per read; reused between reads once the codec's reuseOutput() says so. */
+  readonly output = new ReadOutput();
 
   /** Chunk offsets for openSequence, in an array kept between reads and grown as needed. */
   private ranges = new Int32Array(512);

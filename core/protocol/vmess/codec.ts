@@ -37,7 +37,7 @@ export class VmessCodec implements StreamCodec {
   }
 
   reuseOutput(): void {
-    this.reader.reuseOutput = true;
+    this.reader.output.reuse = true;
   }
 
   decode(data: Buffer, push: (payload: Buffer) => void, borrowed = false): boolean {

@@ -514,4 +514,35 @@ describe('Shadowsocks chunks across the two paths', () => {
       }
     }
   });
+
+  it.each(PATHS)('%s: openInto writes each chunk after the last in one buffer, pieces or not; a bad tag writes nothing past it', (_name, sealAddon, openAddon) => {
+    for (const [algorithm, keyBytes] of ALGORITHMS) {
+      const key = crypto.randomBytes(keyBytes);
+      const sealer = new ChunkCipher(algorithm, key, sealAddon);
+      const opener = new ChunkCipher(algorithm, key, openAddon);
+      const plains = Array.from({ length: 12 }, () => crypto.randomBytes(crypto.randomInt(1, 0x3fff + 1)));
+      const dst = Buffer.alloc(plains.reduce((n, p) => n + p.length, 0) + 8, 0xee);
+      let at = 0;
+      plains.forEach((plain, i) => {
+        const sealed: Buffer[] = [];
+        sealer.seal([plain], sealed);
+        const wire = Buffer.concat(sealed);
+        const received = Buffer.from(wire);
+        const body = wire.subarray(0, plain.length);
+        const tag = wire.subarray(plain.length);
+        const cut = crypto.randomInt(0, body.length + 1);
+        const pieces = i % 2 ? [body] : [body.subarray(0, cut), body.subarray(cut)];
+        if (i === 5) {
+          const bad = Buffer.from(tag);
+          flipBit(bad, 9);
+          expect(opener.openInto(pieces, bad, dst, at)).toBe(false);
+        }
+        expect(opener.openInto(pieces, tag, dst, at), `chunk ${i}`).toBe(true);
+        expect(dst.subarray(at, at + plain.length).equals(plain), `chunk ${i} of ${plain.length} bytes`).toBe(true);
+        expect(wire.equals(received)).toBe(true); // the received bytes are left as they were
+        at += plain.length;
+      });
+      expect(dst.subarray(at).equals(Buffer.alloc(8, 0xee))).toBe(true);
+    }
+  });
 });
