@@ -2,8 +2,6 @@ import crypto from 'node:crypto';
 import { nativeAead, type NativeAeadAddon, type NativeAeadContext } from '../common/native-aead.js';
 import { TAG_SIZE, type Method } from './methods.js';
 
-const EMPTY = Buffer.alloc(0);
-
 /**
  * One direction's AEAD with the Shadowsocks nonce: a 12-byte little-endian counter starting at zero,
  * incremented after every seal or open. With the native addon one context holds the key schedule and
@@ -46,7 +44,15 @@ export class ChunkCipher {
    * Returns the plaintext pieces, or undefined when authentication fails.
    */
   open(pieces: readonly Buffer[], tag: Buffer): Buffer[] | undefined {
-    const plain = this.native ? this.openNative(this.native, pieces, tag) : this.openNodeCrypto(pieces, tag);
+    if (this.native) {
+      // The plaintext in one new buffer (never in the pieces: they are the stream's received buffers).
+      let length = 0;
+      for (const p of pieces) length += p.length;
+      const plain = Buffer.allocUnsafe(length);
+      if (!this.openInto(pieces, tag, plain, 0)) return undefined;
+      return length > 0 ? [plain] : [];
+    }
+    const plain = this.openNodeCrypto(pieces, tag);
     if (plain) this.increment();
     return plain;
   }
@@ -91,22 +97,6 @@ export class ChunkCipher {
     for (const p of pieces) at += p.copy(sealed, at);
     native.seal(this.nonce, sealed, 0, length, sealed, 0);
     return sealed;
-  }
-
-  /** The plaintext in one new buffer (never in the pieces: they are the stream's received buffers). */
-  private openNative(native: NativeAeadContext, pieces: readonly Buffer[], tag: Buffer): Buffer[] | undefined {
-    if (pieces.length === 0) return native.open(this.nonce, tag, EMPTY, 0, 0, EMPTY, 0) ? [] : undefined;
-    let plain: Buffer;
-    if (pieces.length === 1) {
-      const p = pieces[0]!;
-      plain = Buffer.allocUnsafe(p.length);
-      if (!native.open(this.nonce, tag, p, 0, p.length, plain, 0)) return undefined;
-    } else {
-      // A chunk split across reads: join it (a copy of our own), then open it there in place.
-      plain = Buffer.concat(pieces);
-      if (!native.open(this.nonce, tag, plain, 0, plain.length, plain, 0)) return undefined;
-    }
-    return [plain];
   }
 
   private sealNodeCrypto(pieces: readonly Buffer[], out: Buffer[]): void {
