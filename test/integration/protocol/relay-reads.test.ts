@@ -53,17 +53,11 @@ describe('handshake outbounds give relay() a directly readable socket', () => {
     return { taken, body: Buffer.concat(chunks) };
   }
 
-  it('socks5 (microsocks)', async () => {
-    const out = createSocks5({ name: 'ms', type: 'socks5', server: '127.0.0.1', port: microsocks.port });
-    const { taken, body } = await readAllTaken(out);
-    expect(taken).toBe(true);
-    expect(body.length).toBe(PAYLOAD.length);
-    expect(body.equals(PAYLOAD)).toBe(true);
-  });
-
-  it('http CONNECT (tinyproxy)', async () => {
-    const out = createHttpProxy({ name: 'tp', type: 'http', server: '127.0.0.1', port: tinyproxy.port });
-    const { taken, body } = await readAllTaken(out);
+  it.each([
+    ['socks5 (microsocks)', () => createSocks5({ name: 'ms', type: 'socks5', server: '127.0.0.1', port: microsocks.port })],
+    ['http CONNECT (tinyproxy)', () => createHttpProxy({ name: 'tp', type: 'http', server: '127.0.0.1', port: tinyproxy.port })],
+  ])('%s', async (_name, outbound) => {
+    const { taken, body } = await readAllTaken(outbound());
     expect(taken).toBe(true);
     expect(body.length).toBe(PAYLOAD.length);
     expect(body.equals(PAYLOAD)).toBe(true);

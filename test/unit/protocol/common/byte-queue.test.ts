@@ -70,4 +70,20 @@ describe('ByteQueue', () => {
     expect(view.buffer).toBe(a.buffer);
     expect(q.drain().map(String)).toEqual(['789']);
   });
+
+  it('detach keeps the unread bytes when the buffers they came in are overwritten', () => {
+    const q = new ByteQueue();
+    const a = Buffer.from('abcdef');
+    const b = Buffer.from('ghij');
+    q.push(a);
+    q.push(b);
+    q.skip(4);
+    q.detach();
+    a.fill(0);
+    b.fill(0);
+    expect(q.length).toBe(6);
+    expect(q.takeContiguous(6).toString()).toBe('efghij');
+    q.detach();
+    expect(q.length).toBe(0);
+  });
 });

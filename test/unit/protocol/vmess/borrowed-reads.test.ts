@@ -6,7 +6,6 @@ import { VmessCodec } from '../../../../core/protocol/vmess/codec.js';
 import { ChunkAead, ChunkReader, ChunkWriter, ShakeMask } from '../../../../core/protocol/vmess/chunk.js';
 import { ResponseHeaderReader } from '../../../../core/protocol/vmess/header.js';
 import { kdf, kdf16 } from '../../../../core/protocol/vmess/kdf.js';
-import { ByteQueue } from '../../../../core/protocol/common/byte-queue.js';
 import { connectTcp } from '../../../../core/transport/tcp.js';
 import type { ProxyError } from '../../../../core/adapter/errors.js';
 
@@ -155,23 +154,5 @@ describe('FramedStream with VMess over borrowed reads', () => {
     const all = Buffer.concat(got);
     expect(all.length).toBeLessThanOrEqual(bad * SERVER_PAYLOAD);
     expect(all.equals(payload.subarray(0, all.length))).toBe(true);
-  });
-});
-
-describe('ByteQueue.detach', () => {
-  it('keeps the unread bytes when the buffers they came in are overwritten', () => {
-    const q = new ByteQueue();
-    const a = Buffer.from('abcdef');
-    const b = Buffer.from('ghij');
-    q.push(a);
-    q.push(b);
-    q.skip(4);
-    q.detach();
-    a.fill(0);
-    b.fill(0);
-    expect(q.length).toBe(6);
-    expect(q.takeContiguous(6).toString()).toBe('efghij');
-    q.detach();
-    expect(q.length).toBe(0);
   });
 });
